@@ -1,0 +1,1 @@
+"""Dangjian (党建): a digital Party-building platform for enterprises."""

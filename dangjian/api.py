@@ -1,0 +1,92 @@
+"""The JSON API (/api/v1/): one NinjaAPI, one router and OpenAPI tag per app.
+
+Authentication: a browser session (with CSRF on writes) or ``Authorization: Bearer <token>``.
+Every 4xx answer is ``{"detail": "...", "errors": [...]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from dangjian.core.errors import DomainError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from dangjian.accounts.services import api_token_authenticate
+
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class Session(SessionAuth):
+    """Session auth that also refuses a session whose user still has a forced step to take."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user and (user.must_change_password or (user.requires_2fa and not user.has_2fa)):
+            return None
+        return user
+
+
+api = NinjaAPI(
+    title="Dangjian API",
+    version="1",
+    description="Party-building platform API. Authenticate with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
+    auth=[BearerToken(), Session()],
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: str, errors: list[Any] | None = None) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in {"body", "query", "path", "form", "payload"}]
+        errors.append({"field": ".".join(loc), "message": err.get("msg", "")})
+    fields = ", ".join(e["field"] for e in errors if e["field"])
+    return _error(request, 400, _("Invalid input: %(fields)s") % {"fields": fields} if fields else _("Invalid input."), errors)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.message, exc.errors)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, _("Not found."))
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, _("Authentication required: log in or send a valid bearer token."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc))
+
+
+def _register_routers() -> None:
+    from dangjian.accounts.api import router as accounts_router
+    from dangjian.orgs.api import members_router, orgs_router
+
+    api.add_router("/auth", accounts_router)
+    api.add_router("/orgs", orgs_router)
+    api.add_router("/members", members_router)
+
+
+_register_routers()

@@ -1,0 +1,117 @@
+"""Who sees what. Every list and fetch of records goes through here with the requesting user.
+
+A role held at an org (committee admin, secretary, Party-affairs worker) covers that org's subtree,
+a path-prefix match on the indexed materialized path. A record outside scope answers 404, never 403.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from dangjian.accounts.models import User
+    from dangjian.orgs.models import Member, Org
+
+_CACHE_ATTR = "_dangjian_scope_paths"
+
+# Which org roles may do what inside their subtree.
+ORG_ROLE_PERMS: dict[str, set[str]] = {
+    "committee_admin": {"orgs.view", "orgs.manage", "members.view", "members.manage", "members.reveal", "members.export"},
+    "secretary": {"orgs.view", "members.view", "members.manage", "members.reveal", "members.export"},
+    "affairs_worker": {"orgs.view", "members.view", "members.manage", "members.export"},
+}
+
+
+def is_global_admin(user: Any) -> bool:
+    """The system administrator (and a Django superuser) sees every org."""
+    return bool(user and user.is_authenticated and (user.is_superuser or user.admin_role == "system"))
+
+
+def _minimal(paths: list[str]) -> list[str]:
+    """Drop paths covered by a shorter one, so the OR of prefixes stays small."""
+    out: list[str] = []
+    for p in sorted(set(paths), key=len):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return sorted(out)
+
+
+def scope_paths(user: Any, perm: str = "members.view") -> list[str]:
+    """The org paths whose subtrees the user governs with ``perm``."""
+    if not user or not user.is_authenticated:
+        return []
+    cache: dict[str, list[str]] = getattr(user, _CACHE_ATTR, None) or {}
+    if perm not in cache:
+        from dangjian.accounts.models import OrgRole
+
+        roles = [r for r, perms in ORG_ROLE_PERMS.items() if perm in perms]
+        rows = OrgRole.objects.filter(user=user, ended_at__isnull=True, role__in=roles).values_list("org__path", flat=True)
+        cache[perm] = _minimal(list(rows))
+        setattr(user, _CACHE_ATTR, cache)
+    return cache[perm]
+
+
+def clear_scope_cache(user: Any) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def path_q(paths: list[str], field: str = "org_path") -> Q:
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{field}__startswith": p})
+    return q
+
+
+def has_org_perm(user: Any, org: Org, perm: str) -> bool:
+    if is_global_admin(user):
+        return True
+    return any(org.path.startswith(p) for p in scope_paths(user, perm))
+
+
+def require_org_perm(user: Any, org: Org, perm: str) -> None:
+    """Raise 404 (not 403) when the org is outside the user's scope for ``perm``."""
+    if not has_org_perm(user, org, perm):
+        raise Http404(_("Not found."))
+
+
+def orgs_visible_to(user: Any, perm: str = "orgs.view") -> QuerySet[Org]:
+    from dangjian.orgs.models import Org
+
+    if is_global_admin(user):
+        return Org.objects.all()
+    paths = scope_paths(user, perm)
+    member = getattr(user, "member", None) if user.is_authenticated else None
+    q = path_q(paths, "path")
+    if member is not None and perm == "orgs.view":
+        q |= Q(pk=member.org_id)
+    return Org.objects.filter(q)
+
+
+def members_visible_to(user: Any, perm: str = "members.view") -> QuerySet[Member]:
+    """Members in the user's scope; an ordinary member sees only their own record."""
+    from dangjian.orgs.models import Member
+
+    if is_global_admin(user):
+        return Member.objects.all()
+    if not user or not user.is_authenticated:
+        return Member.objects.none()
+    q = path_q(scope_paths(user, perm))
+    if perm == "members.view":
+        q |= Q(user=user)
+    return Member.objects.filter(q)
+
+
+def get_or_404(queryset: QuerySet[Any], **lookup: Any) -> Any:
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("Not found.")) from None
+
+
+def user_has_any_org_role(user: User) -> bool:
+    return is_global_admin(user) or bool(scope_paths(user, "orgs.view"))

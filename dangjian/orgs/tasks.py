@@ -1,0 +1,14 @@
+"""Scheduled jobs of the orgs app."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from .services import temporary_branches_expire
+
+
+@db_periodic_task(crontab(hour="0", minute="10"))
+def expire_temporary_branches() -> int:
+    """Every night: temporary project branches past their end date release their extra memberships."""
+    return temporary_branches_expire()

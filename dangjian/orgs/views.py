@@ -1,0 +1,191 @@
+"""Web screens: the org tree, an org's page, the member list, a member record, create and edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangjian.core import crypto
+from dangjian.core.errors import DomainError
+from dangjian.core.scoping import get_or_404, has_org_perm, members_visible_to, orgs_visible_to
+
+from . import selectors, services
+from .forms import MemberCreateForm, MemberForm, OrgForm, StatusChangeForm
+from .models import Member, MemberStatus, Org
+
+PAGE_SIZE = 50
+
+
+def _apply_domain_error(form: Any, exc: DomainError) -> None:
+    for err in exc.errors:
+        field = err.get("field") if err.get("field") in form.fields else None
+        form.add_error(field, err.get("message") or exc.message)
+    if not exc.errors:
+        form.add_error(None, exc.message)
+
+
+@login_required
+def org_tree(request: HttpRequest) -> HttpResponse:
+    rows = selectors.org_tree_rows(request.user, max_depth=None)
+    if not rows:
+        raise Http404
+    warnings = selectors.branch_warnings(orgs_visible_to(request.user))
+    warn_ids = {w.org.pk for w in warnings}
+    return render(request, "orgs/tree.html", {"rows": rows, "warn_ids": warn_ids, "warning_count": len(warnings)})
+
+
+@login_required
+def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_or_404(orgs_visible_to(request.user), pk=pk)
+    children = list(selectors.org_children(request.user, org))
+    warnings = selectors.branch_warnings(Org.objects.filter(pk=org.pk))
+    posts = org.posts.filter(ended_on__isnull=True).select_related("member")
+    counts = dict.fromkeys(MemberStatus.values, 0)
+    from django.db.models import Count
+
+    for row in members_visible_to(request.user).filter(org_path__startswith=org.path).values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    ancestors = list(org.get_ancestors().filter(pk__in=orgs_visible_to(request.user).values("pk")))
+    return render(request, "orgs/org_detail.html", {
+        "org": org, "children": children, "warnings": warnings, "posts": posts, "ancestors": ancestors,
+        "status_counts": [(MemberStatus(s).label, n, s) for s, n in counts.items() if n],
+        "can_manage": has_org_perm(request.user, org, "orgs.manage"),
+    })
+
+
+@login_required
+def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_or_404(orgs_visible_to(request.user, "orgs.manage"), pk=pk)
+    form = OrgForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in services.ORG_EDITABLE if f in form.cleaned_data}
+        try:
+            services.org_update(org=Org.objects.get(pk=org.pk), acting_user=request.user, **changes)
+        except DomainError as exc:
+            _apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("orgs:org_detail", pk=org.pk)
+    return render(request, "orgs/org_form.html", {"form": form, "org": org}, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:64]
+    status = request.GET.get("status", "")
+    status = status if status in MemberStatus.values else ""
+    org = None
+    org_id = request.GET.get("org", "")
+    if org_id.isdigit():
+        org = get_or_404(orgs_visible_to(request.user), pk=int(org_id))
+    qs = selectors.member_list(request.user, q=q, org=org, status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    return render(request, "orgs/member_list.html", {
+        "page_obj": page, "q": q, "status": status, "org": org, "statuses": MemberStatus.choices,
+        "querystring": querystring.urlencode(),
+        "can_create": bool(orgs_visible_to(request.user, "members.manage").exists()),
+    })
+
+
+def _masked(member: Member) -> dict[str, str]:
+    return {
+        "id_number": crypto.mask(member.id_number, "id_number"),
+        "phone": crypto.mask(member.phone, "phone"),
+        "address": crypto.mask(member.address, "address"),
+    }
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_or_404(members_visible_to(request.user).select_related("org", "user"), pk=pk)
+    return render(request, "orgs/member_detail.html", {
+        "member": member, "masked": _masked(member),
+        "status_changes": member.status_changes.select_related("recorded_by").order_by("-effective_on", "-id"),
+        "memberships": member.memberships.select_related("org"),
+        "rewards": member.rewards.all(),
+        "posts": member.posts.select_related("org").filter(ended_on__isnull=True),
+        "can_manage": has_org_perm(request.user, member.org, "members.manage"),
+        "can_reveal": has_org_perm(request.user, member.org, "members.reveal") or member.user_id == request.user.pk,
+        "status_form": StatusChangeForm(),
+    })
+
+
+@login_required
+def my_record(request: HttpRequest) -> HttpResponse:
+    member = Member.objects.filter(user=request.user).first()
+    if member is None:
+        raise Http404
+    return member_detail(request, member.pk)
+
+
+@login_required
+@require_POST
+def member_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """HTMX: swap a masked value for the clear one (audited)."""
+    member = get_or_404(members_visible_to(request.user).select_related("org"), pk=pk)
+    try:
+        value = services.member_reveal(member=member, field=field, acting_user=request.user)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400)
+    return render(request, "orgs/_revealed.html", {"value": value})
+
+
+@login_required
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_or_404(members_visible_to(request.user, "members.manage").select_related("org"), pk=pk)
+    form = MemberForm(request.POST or None, instance=Member.objects.get(pk=member.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        try:
+            if changes:
+                services.member_update(member=member, acting_user=request.user, **changes)
+        except DomainError as exc:
+            _apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("orgs:member_detail", pk=member.pk)
+    return render(request, "orgs/member_form.html", {"form": form, "member": member}, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def member_create(request: HttpRequest) -> HttpResponse:
+    orgs = orgs_visible_to(request.user, "members.manage")
+    if not orgs.exists():
+        raise Http404
+    form = MemberCreateForm(request.POST or None, orgs=orgs)
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data[f] for f in MemberForm.Meta.fields}
+        try:
+            member = services.member_create(org=form.cleaned_data["org"], status=form.cleaned_data["status"], acting_user=request.user, **data)
+        except DomainError as exc:
+            _apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Member record created."))
+            return redirect("orgs:member_detail", pk=member.pk)
+    return render(request, "orgs/member_form.html", {"form": form, "member": None}, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def member_status(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_or_404(members_visible_to(request.user, "members.manage").select_related("org"), pk=pk)
+    form = StatusChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_change_status(member=member, acting_user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("orgs:member_detail", pk=member.pk)
+        messages.success(request, _("Status changed."))
+    else:
+        messages.error(request, _("Please give a valid status and date."))
+    return redirect("orgs:member_detail", pk=member.pk)

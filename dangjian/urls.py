@@ -1,0 +1,18 @@
+"""URL configuration: web screens per app, the JSON API under /api/v1/, media with Range support."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from dangjian.api import api
+from dangjian.core.media import serve_media
+
+urlpatterns = [
+    path("", include("dangjian.core.urls")),
+    path("accounts/", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("notices/", include("dangjian.notices.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+    re_path(r"^media/(?P<path>.+)$", serve_media, name="media"),
+]
