@@ -82,11 +82,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from dangjian.accounts.api import router as accounts_router
+    from dangjian.dues.api import router as dues_router
     from dangjian.orgs.api import members_router, orgs_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/members", members_router)
+    api.add_router("/dues", dues_router)
 
 
 _register_routers()

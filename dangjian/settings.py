@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.analytics",
     "dangjian.notices",
+    "dangjian.dues",
 ]
 
 MIDDLEWARE = [
