@@ -172,3 +172,66 @@ class DuesArrearsAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.period:%Y-%m} L{self.level}"
+
+
+class StatementImport(models.Model):
+    """A bank or payment-platform statement uploaded for reconciliation."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255)
+    filename = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class StatementLine(models.Model):
+    """One line of a statement and what it was matched to."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("Matched")
+        UNMATCHED = "unmatched", _("Unmatched: a person must resolve it")
+        DUPLICATE = "duplicate", _("Duplicate of an earlier line")
+        RESOLVED = "resolved", _("Resolved by hand")
+        IGNORED = "ignored", _("Not dues (ignored)")
+
+    statement = models.ForeignKey(StatementImport, on_delete=models.CASCADE, related_name="lines")
+    org_path = models.CharField(max_length=255)
+    row = models.PositiveIntegerField()
+    txn_date = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reference = models.CharField(max_length=200, blank=True)
+    payer = models.CharField(max_length=64, blank=True)
+    txn_id = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    member = models.ForeignKey("orgs.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    payment = models.ForeignKey(DuesPayment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["statement", "row"]
+
+    def __str__(self) -> str:
+        return f"{self.txn_date} {self.amount} {self.reference}"
+
+
+class DuesMonthClose(models.Model):
+    """A closed month of an org subtree: its totals went into the ledger (SM3 chain) and must not change."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
+    period = models.DateField()
+    totals = models.JSONField()
+    ledger_entry = models.ForeignKey("core.LedgerEntry", on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "period"], name="one_close_per_org_month")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.period:%Y-%m}"

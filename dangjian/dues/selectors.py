@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -10,6 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from dangjian.core.scoping import is_global_admin, path_q, scope_paths
 
 from .models import DuesBill, DuesPayment
+from .rules import CENT
 
 
 def bills_visible_to(user: Any) -> QuerySet[DuesBill]:
@@ -39,5 +41,6 @@ def month_totals(*, org_path: str, period: dt.date) -> dict[str, Any]:
     voluntary = DuesPayment.objects.filter(
         org_path__startswith=org_path, paid_on__year=period.year, paid_on__month=period.month
     ).aggregate(v=Sum("voluntary_amount"))["v"]
-    zero = 0
-    return {k: (v if v is not None else zero) for k, v in bills.items()} | {"voluntary": voluntary or zero}
+    money = {"billed", "collected", "outstanding"}
+    out = {k: (Decimal(v or 0).quantize(CENT) if k in money else (v or 0)) for k, v in bills.items()}
+    return out | {"voluntary": Decimal(voluntary or 0).quantize(CENT)}
