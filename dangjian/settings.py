@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dangjian.analytics",
     "dangjian.notices",
     "dangjian.dues",
+    "dangjian.meetings",
 ]
 
 MIDDLEWARE = [

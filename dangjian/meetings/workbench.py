@@ -1,0 +1,1 @@
+"""Workbench items of the meetings app (filled in below once services exist)."""
