@@ -83,12 +83,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from dangjian.accounts.api import router as accounts_router
     from dangjian.dues.api import router as dues_router
+    from dangjian.meetings.api import router as meetings_router
     from dangjian.orgs.api import members_router, orgs_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/members", members_router)
     api.add_router("/dues", dues_router)
+    api.add_router("/meetings", meetings_router)
 
 
 _register_routers()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("notices/", include("dangjian.notices.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("meetings/", include("dangjian.meetings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -148,7 +148,7 @@ def missing_for_reminder(*, today: dt.date, days_before: int = 7) -> list[tuple[
     out = []
     for kind in PERIOD_KINDS:
         period = period_of(kind, today)
-        if (period.end - today).days > days_before:
+        if (period.end - today).days not in (days_before, 2):  # a week before, and again two days before
             continue
         roots = Org.objects.filter(depth=1)
         for root in roots:

@@ -83,7 +83,7 @@ def test_periods_cut_at_local_quarter_and_year_ends():
     assert compliance.period_of("quarter", dt.date(2026, 3, 31)).label == "2026Q1"
     assert compliance.period_of("quarter", dt.date(2026, 12, 31)).end == dt.date(2027, 1, 1)
     p = compliance.period_of("quarter", dt.date(2026, 3, 1))
-    start, end = p.bounds()
+    _start, end = p.bounds()
     assert end.astimezone(dt.UTC) == dt.datetime(2026, 3, 31, 16, 0, tzinfo=dt.UTC)  # midnight Beijing time
 
 
