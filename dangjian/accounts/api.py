@@ -37,10 +37,16 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
         raise DomainError(exc.message, [{"field": "password", "message": exc.message}], status=status) from exc
     if user.requires_2fa and not user.has_2fa:
         raise DomainError(_("Set up two-factor authentication in the web app first."), [{"field": "otp", "message": _("Two-factor authentication is required.")}], status=403)
-    if user.has_2fa and not (payload.otp and services.totp_verify(user=user, code=payload.otp)):
-        raise DomainError(_("A valid two-factor code is required."), [{"field": "otp", "message": _("Wrong or missing code.")}], status=401)
-    if user.must_change_password:
-        raise DomainError(_("Change your initial password in the web app first."), [{"field": "password", "message": _("Password change required.")}], status=403)
+    if user.has_2fa:
+        if not payload.otp:
+            raise DomainError(_("A valid two-factor code is required."), [{"field": "otp", "message": _("Wrong or missing code.")}], status=401)
+        try:
+            services.user_verify_otp(user=user, code=payload.otp)
+        except services.AuthError as exc:
+            status = 429 if exc.code == "locked" else 401
+            raise DomainError(_("A valid two-factor code is required."), [{"field": "otp", "message": exc.message}], status=status) from exc
+    if user.must_change_password or services.password_expired(user):
+        raise DomainError(_("Change your password in the web app first."), [{"field": "password", "message": _("Password change required.")}], status=403)
     issued = services.api_token_issue(user=user, name=payload.name)
     return TokenOut(
         token=issued.plaintext,

@@ -1,4 +1,9 @@
-"""Log in by username, employee number or phone, with lockout (see accounts.services)."""
+"""Log in by username, employee number or phone, with lockout (see accounts.services).
+
+Only for one-factor accounts: ``django.contrib.auth.authenticate()`` (used by the Django admin's own login
+form, for instance) cannot ask for a TOTP code, so an account with two-factor authentication is refused
+here and must log in through accounts:login.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,9 @@ class MultiIdentifierBackend(ModelBackend):
         if not username or not password:
             return None
         try:
-            return user_authenticate(identifier=username, password=password)
+            user = user_authenticate(identifier=username, password=password)
         except AuthError:
             return None
+        if user.has_2fa or user.requires_2fa:
+            return None
+        return user

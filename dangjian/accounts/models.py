@@ -38,7 +38,7 @@ class User(AbstractUser):
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=0)  # the last accepted TOTP time step: no replay
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]  # django-stubs declares it a ClassVar on AbstractUser
 
     class Meta:
         verbose_name = _("user")

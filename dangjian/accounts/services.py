@@ -40,8 +40,9 @@ def user_find_by_identifier(identifier: str) -> User | None:
     if not identifier:
         return None
     q = Q(username=identifier) | Q(employee_no=identifier)
-    if identifier.isdigit() and 7 <= len(identifier) <= 15:
-        q |= Q(phone_index=crypto.blind_index(identifier))
+    digits = crypto.normalise(identifier)  # "１３８ 1234 5678" is the same phone as "13812345678"
+    if digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 15:
+        q |= Q(phone_index=crypto.blind_index(digits))
     matches = list(User.objects.filter(q)[:2])
     if len(matches) == 1:
         return matches[0]
@@ -58,18 +59,29 @@ def user_authenticate(*, identifier: str, password: str) -> User:
         audit(None, "auth.login", outcome=AuditEvent.Outcome.FAILURE, actor_name=identifier[:150])
         raise invalid
     if user.is_locked():
-        audit(user, "auth.login_locked", user, outcome=AuditEvent.Outcome.FAILURE, actor_name=user.username)
-        minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)  # type: ignore[operator]
-        raise AuthError("locked", _("Too many failed attempts: the account is locked for %(m)d more minutes.") % {"m": minutes})
+        raise _locked(user)
     if not user.check_password(password):
         _record_failure(user)
         raise invalid
     if not user.is_active:
         raise AuthError("inactive", _("This account is disabled."))
+    # With two factors the count is cleared only after the code (user_verify_otp): otherwise someone who
+    # knows the password could reset it between guesses at the code.
+    if not user.has_2fa:
+        _clear_failures(user)
+    return user
+
+
+def _locked(user: User) -> AuthError:
+    audit(user, "auth.login_locked", user, outcome=AuditEvent.Outcome.FAILURE, actor_name=user.username)
+    minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)  # type: ignore[operator]
+    return AuthError("locked", _("Too many failed attempts: the account is locked for %(m)d more minutes.") % {"m": minutes})
+
+
+def _clear_failures(user: User) -> None:
     if user.failed_login_count or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
         user.failed_login_count, user.locked_until = 0, None
-    return user
 
 
 def _record_failure(user: User) -> None:
@@ -84,9 +96,13 @@ def _record_failure(user: User) -> None:
             audit(user, "auth.login", user, outcome=AuditEvent.Outcome.FAILURE, actor_name=user.username)
 
 
+@transaction.atomic
 def user_unlock(*, user: User, acting_user: User) -> None:
+    """The security administrator lifts a lock before it runs out."""
+    before = {"locked_until": user.locked_until, "failed_login_count": user.failed_login_count}
     User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-    audit(acting_user, "auth.unlock", user)
+    user.failed_login_count, user.locked_until = 0, None
+    audit(acting_user, "auth.unlock", user, before=before, after={"locked_until": None, "failed_login_count": 0})
 
 
 def password_expired(user: User) -> bool:
@@ -164,6 +180,19 @@ def totp_verify(*, user: User, code: str) -> bool:
     return bool(updated)
 
 
+def user_verify_otp(*, user: User, code: str) -> None:
+    """The second login step. A wrong code counts as a failed login, so the lockout also stops code guessing."""
+    user.refresh_from_db(fields=["failed_login_count", "locked_until", "totp_last_step", "is_active"])
+    if not user.is_active:
+        raise AuthError("inactive", _("This account is disabled."))
+    if user.is_locked():
+        raise _locked(user)
+    if not totp_verify(user=user, code=code):
+        _record_failure(user)
+        raise AuthError("otp", _("The code is wrong or has expired."))
+    _clear_failures(user)
+
+
 @transaction.atomic
 def totp_confirm_enrolment(*, user: User, code: str) -> bool:
     if not totp_verify(user=user, code=code):
@@ -176,11 +205,12 @@ def totp_confirm_enrolment(*, user: User, code: str) -> bool:
 
 @transaction.atomic
 def totp_reset(*, user: User, acting_user: User) -> None:
+    before = {"two_factor": user.has_2fa}
     user.totp_secret = ""
     user.totp_confirmed_at = None
     user.totp_last_step = 0
     user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
-    audit(acting_user, "auth.2fa_reset", user)
+    audit(acting_user, "auth.2fa_reset", user, before=before, after={"two_factor": False})
 
 
 # --- API tokens -------------------------------------------------------------------------------

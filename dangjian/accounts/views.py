@@ -10,16 +10,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from dangjian.core.audit import audit
-from dangjian.core.scoping import get_or_404, is_global_admin
+from dangjian.core.scoping import can_admin_users, get_or_404
 
 from . import services
 from .forms import LoginForm, OtpForm, PasswordChangeForm, TokenForm
+from .middleware import IDLE_LOGOUT
 from .models import ApiToken, User
 
 PENDING_2FA = "pending_2fa_user"
@@ -40,6 +41,9 @@ def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
 
 @sensitive_post_parameters("password")
 def login_view(request: HttpRequest) -> HttpResponse:
+    idle_minutes = request.session.pop(IDLE_LOGOUT, None)
+    if idle_minutes:
+        messages.info(request, _("You were logged out after %(m)d minutes without activity.") % {"m": idle_minutes})
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -52,7 +56,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             else:
                 if user.has_2fa:
                     request.session[PENDING_2FA] = user.pk
-                    return redirect(f"{reverse('accounts:login_otp')}?next={_safe_next(request)}")
+                    return redirect(f"{reverse('accounts:login_otp')}?{urlencode({'next': _safe_next(request)})}")
                 return _finish_login(request, user)
         else:
             status = 400
@@ -67,10 +71,17 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
     form = OtpForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid() and services.totp_verify(user=user, code=form.cleaned_data["code"]):
-            del request.session[PENDING_2FA]
-            return _finish_login(request, user)
-        form.add_error("code", _("The code is wrong or has expired."))
+        if form.is_valid():
+            try:
+                services.user_verify_otp(user=user, code=form.cleaned_data["code"])
+            except services.AuthError as exc:
+                if exc.code in {"locked", "inactive"}:
+                    # Start again from the password once the lock has run out.
+                    request.session.pop(PENDING_2FA, None)
+                form.add_error("code", exc.message)
+            else:
+                del request.session[PENDING_2FA]
+                return _finish_login(request, user)
         status = 400
     return render(request, "accounts/login_otp.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
 
@@ -137,15 +148,14 @@ def profile_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+    token = get_or_404(ApiToken.objects.filter(user=request.user), pk=pk)  # type: ignore[misc]
     services.api_token_revoke(token=token, acting_user=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The token was revoked."))
     return redirect("accounts:profile")
 
 
 def _require_user_admin(request: HttpRequest) -> None:
-    user = request.user
-    if not (is_global_admin(user) or getattr(user, "admin_role", "") == "security"):
+    if not can_admin_users(request.user):
         raise Http404
 
 
@@ -158,7 +168,7 @@ def user_admin_view(request: HttpRequest) -> HttpResponse:
     if q:
         qs = qs.filter(username__icontains=q) | qs.filter(name__icontains=q) | qs.filter(employee_no__iexact=q)
     page = Paginator(qs.only("id", "username", "name", "employee_no", "admin_role", "is_active", "locked_until", "totp_confirmed_at", "last_login"), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_admin.html", {"page_obj": page, "q": q, "querystring": f"q={q}" if q else ""})
+    return render(request, "accounts/user_admin.html", {"page_obj": page, "q": q, "querystring": urlencode({"q": q}) if q else ""})
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from .scoping import is_global_admin, user_has_any_org_role
+from .scoping import can_admin_users, can_read_audit, user_has_any_org_role
 
 
 def _items(user: Any) -> list[tuple[str, str, str]]:
@@ -17,9 +17,10 @@ def _items(user: Any) -> list[tuple[str, str, str]]:
         items += [("orgs:tree", _("Organisations"), "i-org"), ("orgs:member_list", _("Members"), "i-members")]
     elif getattr(user, "member", None) is not None:
         items += [("orgs:my_record", _("My record"), "i-user")]
-    if user.admin_role == "auditor" or user.is_superuser:
+    # The same checks as the screens themselves, so the menu never offers a 404 (三员分立).
+    if can_read_audit(user):
         items.append(("core:audit_list", _("Audit log"), "i-audit"))
-    if is_global_admin(user) or user.admin_role == "security":
+    if can_admin_users(user):
         items.append(("accounts:user_admin", _("Users"), "i-settings"))
     items.append(("notices:inbox", _("Notifications"), "i-bell"))
     items.append(("accounts:profile", _("Me"), "i-user"))

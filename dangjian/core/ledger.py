@@ -25,10 +25,25 @@ def entry_hash(*, prev_hash: str, kind: str, ref: str, payload: Any, created_at_
     return sm3_hex("\x1f".join([prev_hash, kind, ref, _canonical(payload), created_at_iso]))
 
 
+def _lock_chain() -> None:
+    """Hold the ledger against other appenders until this transaction ends.
+
+    SELECT ... FOR UPDATE on the last row is not enough on PostgreSQL: a second appender waiting on that
+    row gets the *same* row back once the first commits (and an empty ledger has no row to lock), so both
+    would chain onto one parent. A table lock that still allows readers serialises appends. SQLite runs
+    write transactions one at a time already (transaction_mode IMMEDIATE).
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(LedgerEntry._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
+
+
 @transaction.atomic
 def ledger_append(*, kind: str, ref: str, payload: dict[str, Any]) -> LedgerEntry:
-    """Append a published result to the chain. The last entry is locked so two appends never fork it."""
-    last = LedgerEntry.objects.select_for_update().order_by("-id").only("hash").first()
+    """Append a published result to the chain; appends are serialised so two of them never fork it."""
+    _lock_chain()
+    last = LedgerEntry.objects.order_by("-id").only("hash").first()
     prev = last.hash if last else GENESIS
     created_at = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     payload = json.loads(_canonical(payload))

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils._os import safe_join
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -28,14 +29,13 @@ def _file_iter(path: Path, start: int, length: int):  # type: ignore[no-untyped-
             yield data
 
 
-def ranged_file_response(request: HttpRequest, path: Path, content_type: str | None = None) -> HttpResponse:
+def ranged_file_response(request: HttpRequest, path: Path, content_type: str | None = None) -> HttpResponseBase:
     """A file answer that honours a single ``Range: bytes=a-b`` header (206), else the whole file (200)."""
     size = path.stat().st_size
     content_type = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     header = request.headers.get("Range", "").strip()
     match = RANGE_RE.match(header) if header else None
-    if header and not match:
-        match = None
+    response: HttpResponseBase
     if match and (match.group(1) or match.group(2)):
         first, last = match.group(1), match.group(2)
         if first:
@@ -45,9 +45,9 @@ def ranged_file_response(request: HttpRequest, path: Path, content_type: str | N
             start = max(size - int(last), 0)
             end = size - 1
         if start >= size or start > end:
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
+            refused = HttpResponse(status=416)
+            refused["Content-Range"] = f"bytes */{size}"
+            return refused
         length = end - start + 1
         response = StreamingHttpResponse(_file_iter(path, start, length), status=206, content_type=content_type)
         response["Content-Length"] = str(length)
@@ -61,7 +61,7 @@ def ranged_file_response(request: HttpRequest, path: Path, content_type: str | N
 
 
 @login_required
-def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Media for logged-in users; in production nginx serves /media/ directly (docs/deployment.md)."""
     try:
         full = Path(safe_join(os.fspath(settings.MEDIA_ROOT), path))

@@ -9,8 +9,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Refuses bulk changes: the log is append-only (等保: audit records protected against change)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("audit events are deleted only by the retention job")
+
+
 class AuditEvent(models.Model):
-    """One user action of note (等保: time, user, event type, outcome). Append-only."""
+    """One user action of note (等保: time, user, event type, outcome). Append-only.
+
+    Only the retention job (core.tasks.audit_purge_expired) removes rows. Deleting a user still nulls
+    ``actor`` (through the plain base manager); ``actor_name`` keeps who it was.
+    """
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Success")
@@ -29,6 +43,8 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=255, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

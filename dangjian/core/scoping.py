@@ -31,6 +31,17 @@ def is_global_admin(user: Any) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.admin_role == "system"))
 
 
+# 三员分立 (separation of the three administrators, 等保 2.0): the system administrator runs users and
+# orgs, the security administrator runs accounts (unlock, 2FA reset) but sees no member data, and only the
+# audit administrator reads the audit log. A Django superuser counts as a system administrator.
+def can_read_audit(user: Any) -> bool:
+    return bool(user and user.is_authenticated and getattr(user, "admin_role", "") == "auditor")
+
+
+def can_admin_users(user: Any) -> bool:
+    return bool(user and user.is_authenticated and (is_global_admin(user) or getattr(user, "admin_role", "") == "security"))
+
+
 def _minimal(paths: list[str]) -> list[str]:
     """Drop paths covered by a shorter one, so the OR of prefixes stays small."""
     out: list[str] = []

@@ -21,6 +21,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    # No "id" at all means "mark all read"; ids that are not numbers mark nothing (never all by accident).
+    raw = request.POST.getlist("id")
+    ids = [int(i) for i in raw if i.isascii() and i.isdigit() and len(i) <= 18] if raw else None
     notification_mark_read(user=request.user, ids=ids)
     return redirect("notices:inbox")

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from dangjian.core import crypto
 from dangjian.core.errors import DomainError
@@ -146,27 +148,34 @@ class MemberWrite(Schema):
     probationary_date: dt.date | None = None
     full_date: dt.date | None = None
 
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, v: Any) -> Any:
+        if isinstance(v, str) and "\x00" in v:
+            raise PydanticCustomError("null_character", _("Null characters are not allowed."))
+        return v
+
     @field_validator("id_number")
     @classmethod
     def _id(cls, v: str | None) -> str | None:
         if v:
             v = v.strip().upper()
             if not id_number_valid(v):
-                raise ValueError("not a valid 18-digit ID number")
+                raise PydanticCustomError("id_number", _("Not a valid 18-digit ID number."))
         return v
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, v: str | None) -> str | None:
         if v and not PHONE_RE.match(v.strip()):
-            raise ValueError("not an 11-digit mobile number")
+            raise PydanticCustomError("phone", _("Enter an 11-digit mobile number."))
         return v.strip() if v else v
 
     @field_validator("birth_date")
     @classmethod
     def _birth(cls, v: dt.date | None) -> dt.date | None:
-        if v and v > dt.date.today():
-            raise ValueError("cannot be in the future")
+        if v and v > timezone.localdate():
+            raise PydanticCustomError("future_date", _("The birth date cannot be in the future."))
         return v
 
 
@@ -204,7 +213,7 @@ def member_list(
     page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
     """Members in the caller's scope; ``q`` matches name, pinyin, pinyin initials and employee number."""
-    org_obj = get_or_404(orgs_visible_to(request.user), pk=org) if org else None
+    org_obj = get_or_404(orgs_visible_to(request.user), pk=org) if org is not None else None
     qs = selectors.member_list(request.user, q=q, org=org_obj, status=status or "")
     start = (page - 1) * page_size
     rows = list(qs[start : start + page_size])
@@ -229,11 +238,16 @@ def member_detail(request: HttpRequest, member_id: int, reveal: bool = False) ->
 
 
 @members_router.post("", response={201: MemberOut})
-def member_create(request: HttpRequest, payload: MemberCreate) -> tuple[int, MemberOut]:
+def member_create(request: HttpRequest, payload: MemberCreate) -> Status[MemberOut]:
     org = get_or_404(orgs_visible_to(request.user, "members.manage"), pk=payload.org_id)
     data = payload.model_dump(exclude={"org_id", "status"}, exclude_none=True)
-    member = services.member_create(org=org, status=payload.status, acting_user=request.user, **data)
-    return 201, _member_out(Member.objects.select_related("org").get(pk=member.pk), reveal=False)
+    try:
+        member = services.member_create(org=org, status=payload.status, acting_user=request.user, **data)
+    except DomainError as exc:
+        # The service names the branch "org"; this payload calls it "org_id".
+        exc.errors = [{**e, "field": "org_id"} if e.get("field") == "org" else e for e in exc.errors]
+        raise
+    return Status(201, _member_out(Member.objects.select_related("org").get(pk=member.pk), reveal=False))
 
 
 @members_router.patch("/{member_id}", response=MemberOut)

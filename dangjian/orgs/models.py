@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -168,6 +168,10 @@ class Member(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.compute_derived()
+        super().save(*args, **kwargs)
+
     def compute_derived(self) -> None:
         """Fill the look-up columns from the source fields (also used by bulk paths that bypass save())."""
         from .search import pinyin_forms
@@ -181,13 +185,9 @@ class Member(models.Model):
         elif self.org_id:
             self.org_path = Org.objects.values_list("path", flat=True).get(pk=self.org_id)
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.compute_derived()
-        super().save(*args, **kwargs)
-
     @property
     def age(self) -> int:
-        today = dt.date.today()
+        today = timezone.localdate()
         b = self.birth_date
         return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
 
@@ -210,6 +210,9 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["effective_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.effective_on:%Y-%m-%d} {self.from_status or '-'} → {self.to_status}"
 
 
 class Membership(models.Model):
@@ -238,6 +241,9 @@ class Membership(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.org_id} ({self.kind})"
+
 
 class RewardDiscipline(models.Model):
     """A commendation or a disciplinary sanction in the member record."""
@@ -255,3 +261,6 @@ class RewardDiscipline(models.Model):
 
     class Meta:
         ordering = ["-issued_on"]
+
+    def __str__(self) -> str:
+        return f"{self.issued_on:%Y-%m-%d} {self.title}"

@@ -11,26 +11,27 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core.scoping import members_visible_to, orgs_visible_to
+from dangjian.core.scoping import members_visible_to, orgs_visible_to, path_q
 
-from .models import Member, MemberStatus, Org, OrgPost
+from .models import ACTIVE_STATUSES, Member, MemberStatus, Org, OrgPost
 
 LIST_FIELDS = [
     "id", "name", "gender", "birth_date", "status", "employee_no", "department", "job_title", "org_id",
     "org__name", "is_mobile", "out_of_contact_since", "education",
 ]
 
-_ASCII_WORD = re.compile(r"^[A-Za-z]+$")
+_PINYIN_QUERY = re.compile(r"^[A-Za-z][A-Za-z '’]*$")
 
 
 def member_search_q(q: str) -> Q:
     """Name, pinyin (zhangsan), pinyin initials (zs) or employee number."""
-    q = q.strip()
+    q = q.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     if not q:
         return Q()
     cond = Q(employee_no__iexact=q)
-    if _ASCII_WORD.match(q):
-        low = q.lower()
+    if _PINYIN_QUERY.match(q):
+        # "Zhang San", "zhangsan", "xi'an" and "zs" all compare against the stored lower-case forms.
+        low = re.sub(r"[ '’]", "", q).lower()
         cond |= Q(name_pinyin__startswith=low) | Q(name_initials__startswith=low)
     else:
         cond |= Q(name__startswith=q) | Q(name__contains=q) if len(q) > 1 else Q(name__startswith=q)
@@ -56,20 +57,19 @@ def org_children(user: Any, parent: Org | None) -> QuerySet[Org]:
 
 
 def org_tree_rows(user: Any, root: Org | None = None, max_depth: int | None = None) -> list[Org]:
-    """The visible tree (or a subtree) in path order, with member counts, in two queries."""
+    """The visible tree (or a subtree) in path order, in two queries.
+
+    ``member_count`` is the number of full and probationary members in the org and everything below it.
+    """
     qs = orgs_visible_to(user)
     if root is not None:
         qs = qs.filter(path__startswith=root.path)
     if max_depth is not None:
         qs = qs.filter(depth__lte=max_depth)
     rows = list(qs.order_by("path"))
-    counts = dict(
-        Member.objects.filter(org_id__in=[o.pk for o in rows], status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY])
-        .values_list("org_id")
-        .annotate(n=Count("id"))
-    )
+    counts = _subtree_counts(rows)
     for o in rows:
-        o.member_count = counts.get(o.pk, 0)  # type: ignore[attr-defined]
+        o.member_count = counts[o.path][1]  # type: ignore[attr-defined]
     return rows
 
 
@@ -81,38 +81,82 @@ class BranchWarning:
     level: str  # "red" | "yellow"
 
 
+BRANCH_MIN_FULL = 3  # ≥ 3 full members form a branch; fewer → joint branch (联合支部)
+BRANCH_MAX_MEMBERS = 50  # a branch usually has ≤ 50 members; 50–100 → general branch (总支)
+COMMITTEE_ORG_MEMBERS = 100  # ≥ 100 → grassroots committee (党委)
+BRANCH_COMMITTEE_FULL = 7  # ≥ 7 full members → a branch committee (支委会) of 3–5
+TERM_REMINDER_DAYS = 183  # remind the branch 6 months before its term ends
+
+
+def _covering_prefixes(orgs: list[Org]) -> list[str]:
+    """The fewest paths whose subtrees cover all ``orgs`` (usually one), for prefix filters instead of IN lists."""
+    prefixes: list[str] = []
+    for p in sorted({o.path for o in orgs}, key=len):
+        if not any(p.startswith(q) for q in prefixes):
+            prefixes.append(p)
+    return prefixes
+
+
+def _subtree_counts(orgs: list[Org]) -> dict[str, tuple[int, int]]:
+    """(full, full + probationary) members per org path, counting the Party groups under a branch too.
+
+    One GROUP BY over the members' indexed ``org_path``; the roll-up to ancestors is per path, not per member.
+    """
+    if not orgs:
+        return {}
+    rows = (
+        Member.objects.filter(path_q(_covering_prefixes(orgs)), status__in=ACTIVE_STATUSES)
+        .values_list("org_path")
+        .annotate(full=Count("id", filter=Q(status=MemberStatus.FULL)), total=Count("id"))
+        .order_by()
+    )
+    out: dict[str, tuple[int, int]] = {o.path: (0, 0) for o in orgs}
+    for path, full, total in rows:
+        for end in range(Org.steplen, len(path) + 1, Org.steplen):
+            ancestor = path[:end]
+            if ancestor in out:
+                f, t = out[ancestor]
+                out[ancestor] = (f + full, t + total)
+    return out
+
+
 def branch_warnings(orgs: QuerySet[Org], today: dt.date | None = None) -> list[BranchWarning]:
-    """The branch-size and term rules of the 支部工作条例, computed for many orgs with one GROUP BY."""
+    """The branch-size and term rules of the 支部工作条例, for many orgs in three queries.
+
+    Size rules apply to ordinary branches (not cloud or temporary ones) and count the members of the
+    branch and its Party groups: full members for "fewer than 3" and "committee at 7", full and
+    probationary members for "more than 50". Term rules apply to every branch and committee.
+    """
     today = today or timezone.localdate()
-    active = [MemberStatus.FULL, MemberStatus.PROBATIONARY]
-    rows = orgs.filter(kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH, Org.Kind.COMMITTEE], ended_at__isnull=True).annotate(
-        full_n=Count("members", filter=Q(members__status=MemberStatus.FULL), distinct=True),
-        total_n=Count("members", filter=Q(members__status__in=active), distinct=True),
+    rows_list = list(
+        orgs.filter(kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH, Org.Kind.COMMITTEE], ended_at__isnull=True).order_by("path")
     )
-    rows_list = list(rows)
-    committee_sizes = dict(
-        OrgPost.objects.filter(org__in=[o.pk for o in rows_list], ended_on__isnull=True)
-        .values_list("org_id")
-        .annotate(n=Count("member_id", distinct=True))
-    )
+    sized = [o for o in rows_list if o.kind == Org.Kind.BRANCH and not (o.is_cloud or o.is_temporary)]
+    counts = _subtree_counts(sized)
+    committee_sizes: dict[int, int] = {}
+    if sized:
+        committee_sizes = dict(
+            OrgPost.objects.filter(path_q(_covering_prefixes(sized), "org__path"), ended_on__isnull=True)
+            .values_list("org_id")
+            .annotate(n=Count("member_id", distinct=True))
+            .order_by()
+        )
     out: list[BranchWarning] = []
-    six_months = today + dt.timedelta(days=183)
+    reminder_from = today + dt.timedelta(days=TERM_REMINDER_DAYS)
     for o in rows_list:
-        full_n, total_n = o.full_n, o.total_n  # type: ignore[attr-defined]
-        if o.kind == Org.Kind.BRANCH and not (o.is_cloud or o.is_temporary):
-            if full_n < 3:
+        if o.path in counts:
+            full_n, total_n = counts[o.path]
+            if full_n < BRANCH_MIN_FULL:
                 out.append(BranchWarning(o, "too_few", _("Fewer than 3 full members (%(n)d): form a joint branch.") % {"n": full_n}, "red"))
-            if total_n > 50:
-                out.append(BranchWarning(o, "too_many", _("More than 50 members (%(n)d): consider splitting the branch.") % {"n": total_n}, "yellow"))
-            if total_n >= 100:
-                out.append(BranchWarning(o, "needs_committee_org", _("100 or more members: a grassroots Party committee should be set up."), "yellow"))
-            elif total_n >= 50:
-                out.append(BranchWarning(o, "needs_general_branch", _("50 or more members: a general branch may be set up."), "yellow"))
-            if full_n >= 7 and committee_sizes.get(o.pk, 0) < 3:
-                out.append(BranchWarning(o, "needs_committee", _("7 or more full members: elect a branch committee of 3 to 5."), "yellow"))
+            if total_n >= COMMITTEE_ORG_MEMBERS:
+                out.append(BranchWarning(o, "needs_committee_org", _("%(n)d members: a grassroots Party committee should be set up.") % {"n": total_n}, "yellow"))
+            elif total_n > BRANCH_MAX_MEMBERS:
+                out.append(BranchWarning(o, "too_many", _("More than 50 members (%(n)d): split the branch or set up a general branch.") % {"n": total_n}, "yellow"))
+            if full_n >= BRANCH_COMMITTEE_FULL and committee_sizes.get(o.pk, 0) < 3:
+                out.append(BranchWarning(o, "needs_committee", _("7 or more full members (%(n)d): elect a branch committee of 3 to 5.") % {"n": full_n}, "yellow"))
         if o.term_end:
             if o.term_end < today:
                 out.append(BranchWarning(o, "term_over", _("Term ended on %(d)s: the election is overdue.") % {"d": o.term_end.isoformat()}, "red"))
-            elif o.term_end <= six_months:
+            elif o.term_end <= reminder_from:
                 out.append(BranchWarning(o, "term_ending", _("Term ends on %(d)s: prepare the election.") % {"d": o.term_end.isoformat()}, "yellow"))
     return out

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,8 @@ from dangjian.analytics.models import FactKind
 from dangjian.analytics.services import fact_record
 from dangjian.core.audit import audit, snapshot
 from dangjian.core.errors import DomainError, field_errors_from_django
-from dangjian.core.scoping import require_org_perm
+from dangjian.core.models import AuditEvent
+from dangjian.core.scoping import has_org_perm, require_org_perm
 
 from .models import Member, Membership, MemberStatus, Org, OrgPost, RewardDiscipline, StatusChange
 
@@ -155,9 +157,12 @@ def member_update(*, member: Member, acting_user: Any, **changes: Any) -> Member
     for key, value in changes.items():
         setattr(member, key, value)
     _full_clean(member, exclude=["org_path", "user"])
-    if "id_number" in changes and member.id_number:
-        if Member.objects.filter(id_number_index=_blind(member.id_number)).exclude(pk=member.pk).exists():
-            raise DomainError(_("A member with this ID number already exists."), [{"field": "id_number", "message": _("Already exists")}])
+    if (
+        "id_number" in changes
+        and member.id_number
+        and Member.objects.filter(id_number_index=_blind(member.id_number)).exclude(pk=member.pk).exists()
+    ):
+        raise DomainError(_("A member with this ID number already exists."), [{"field": "id_number", "message": _("Already exists")}])
     member.save()
     after = snapshot(member, MEMBER_AUDIT_FIELDS)
     # Sensitive values never enter the audit log in clear: only that they changed.
@@ -199,7 +204,7 @@ def membership_add_extra(*, member: Member, org: Org, acting_user: Any, started_
     require_org_perm(acting_user, org, "members.manage")
     if not (org.is_cloud or org.is_temporary):
         raise DomainError(_("Extra memberships are only for cloud or temporary branches."), [{"field": "org", "message": _("Not a cloud or temporary branch.")}])
-    if org.ended_at is not None:
+    if org.ended_at is not None or (org.is_temporary and org.ends_on and org.ends_on < timezone.localdate()):
         raise DomainError(_("This temporary branch has ended."), [{"field": "org", "message": _("Ended.")}])
     kind = Membership.Kind.TEMPORARY if org.is_temporary else Membership.Kind.CLOUD
     existing = Membership.objects.filter(member=member, org=org, ended_on__isnull=True).first()
@@ -212,18 +217,23 @@ def membership_add_extra(*, member: Member, org: Org, acting_user: Any, started_
 
 @transaction.atomic
 def temporary_branches_expire(*, today: dt.date | None = None) -> int:
-    """End temporary branches past their end date and every extra membership they hold (set-based)."""
+    """End temporary branches past their end date and every extra membership they hold (set-based).
+
+    Primary memberships (组织关系) are never touched; running the job again changes nothing.
+    Returns the number of memberships ended.
+    """
     today = today or timezone.localdate()
-    due = list(Org.objects.filter(is_temporary=True, ends_on__lt=today, ended_at__isnull=True).values_list("pk", "path"))
+    due = list(Org.objects.select_for_update().filter(is_temporary=True, ends_on__lt=today, ended_at__isnull=True))
     if not due:
         return 0
-    ids = [pk for pk, _path in due]
-    ended = Membership.objects.filter(org_id__in=ids, ended_on__isnull=True).exclude(kind=Membership.Kind.PRIMARY).update(
-        ended_on=today, end_reason="temporary branch ended"
-    )
-    Org.objects.filter(pk__in=ids).update(ended_at=timezone.now())
-    for pk, path in due:
-        audit(None, "org.temporary_expired", None, after={"org": pk, "memberships_ended": ended}, org_path=path, actor_name="system")
+    ids = [o.pk for o in due]
+    open_extra = Membership.objects.filter(org_id__in=ids, ended_on__isnull=True).exclude(kind=Membership.Kind.PRIMARY)
+    per_org = dict(open_extra.values_list("org_id").annotate(n=Count("id")).order_by())
+    ended = open_extra.update(ended_on=today, end_reason="temporary branch ended")
+    Org.objects.filter(pk__in=ids, ended_at__isnull=True).update(ended_at=timezone.now())
+    for org in due:
+        audit(None, "org.temporary_expired", org, after={"ends_on": org.ends_on, "memberships_ended": per_org.get(org.pk, 0)},
+              org_path=org.path, actor_name="system")
     return ended
 
 
@@ -237,12 +247,19 @@ def reward_add(*, member: Member, kind: str, title: str, issued_on: dt.date, act
     return obj
 
 
+def member_may_reveal(*, member: Member, user: Any) -> bool:
+    """Members see their own clear values; otherwise the ``members.reveal`` permission over the branch."""
+    is_self = member.user_id is not None and member.user_id == getattr(user, "pk", None)
+    return is_self or has_org_perm(user, member.org, "members.reveal")
+
+
 def member_reveal(*, member: Member, field: str, acting_user: Any) -> str:
     """The clear value of a sensitive field, for a viewer allowed to see it; every reveal is audited."""
     if field not in SENSITIVE_FIELDS:
         raise DomainError(_("Unknown field."), [{"field": "field", "message": _("Unknown field.")}])
-    is_self = member.user_id is not None and member.user_id == getattr(acting_user, "pk", None)
-    if not is_self:
-        require_org_perm(acting_user, member.org, "members.reveal")
+    if not member_may_reveal(member=member, user=acting_user):
+        # The caller can see the record (it was fetched in scope) but not its clear values.
+        audit(acting_user, "member.reveal", member, after={"field": field}, outcome=AuditEvent.Outcome.FAILURE)
+        raise DomainError(_("You are not allowed to see this value."), status=403)
     audit(acting_user, "member.reveal", member, after={"field": field})
     return str(getattr(member, field) or "")

@@ -18,7 +18,7 @@ from dangjian.core.scoping import get_or_404, has_org_perm, members_visible_to, 
 
 from . import selectors, services
 from .forms import MemberCreateForm, MemberForm, OrgForm, StatusChangeForm
-from .models import Member, MemberStatus, Org
+from .models import Member, MemberStatus, Org, OrgPost
 
 PAGE_SIZE = 50
 
@@ -31,6 +31,28 @@ def _apply_domain_error(form: Any, exc: DomainError) -> None:
         form.add_error(None, exc.message)
 
 
+OPEN_LEVELS = 2  # the tree opens its top two levels; deeper branches unfold on demand
+
+
+def _tree_layout(rows: list[Org]) -> list[Org]:
+    """Mark path-ordered rows for a nested ``<details>`` tree: whether a row has visible children, and how
+    many open levels close after it. Visible rows need not be contiguous (roles in unrelated subtrees)."""
+    stack: list[Org] = []
+    for i, o in enumerate(rows):
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
+        o.tree_level = len(stack)  # type: ignore[attr-defined]
+        o.tree_open = len(stack) < OPEN_LEVELS  # type: ignore[attr-defined]
+        o.tree_has_children = nxt is not None and nxt.path.startswith(o.path)  # type: ignore[attr-defined]
+        if o.tree_has_children:  # type: ignore[attr-defined]
+            stack.append(o)
+        closes = 0
+        while stack and (nxt is None or not nxt.path.startswith(stack[-1].path)):
+            stack.pop()
+            closes += 1
+        o.tree_closes = range(closes)  # type: ignore[attr-defined]
+    return rows
+
+
 @login_required
 def org_tree(request: HttpRequest) -> HttpResponse:
     rows = selectors.org_tree_rows(request.user, max_depth=None)
@@ -38,7 +60,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
         raise Http404
     warnings = selectors.branch_warnings(orgs_visible_to(request.user))
     warn_ids = {w.org.pk for w in warnings}
-    return render(request, "orgs/tree.html", {"rows": rows, "warn_ids": warn_ids, "warning_count": len(warnings)})
+    return render(request, "orgs/tree.html", {"rows": _tree_layout(rows), "warn_ids": warn_ids, "warning_count": len(warnings)})
 
 
 @login_required
@@ -46,7 +68,8 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_or_404(orgs_visible_to(request.user), pk=pk)
     children = list(selectors.org_children(request.user, org))
     warnings = selectors.branch_warnings(Org.objects.filter(pk=org.pk))
-    posts = org.posts.filter(ended_on__isnull=True).select_related("member")
+    rank = {value: i for i, value in enumerate(OrgPost.Post.values)}  # secretary first, then deputy, then members
+    posts = sorted(org.posts.filter(ended_on__isnull=True).select_related("member"), key=lambda p: (rank.get(p.post, 99), p.pk))
     counts = dict.fromkeys(MemberStatus.values, 0)
     from django.db.models import Count
 
@@ -104,24 +127,30 @@ def _masked(member: Member) -> dict[str, str]:
     }
 
 
-@login_required
-def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_or_404(members_visible_to(request.user).select_related("org", "user"), pk=pk)
+def _member_detail_response(request: HttpRequest, member: Member, status_form: StatusChangeForm | None = None, status: int = 200) -> HttpResponse:
     return render(request, "orgs/member_detail.html", {
         "member": member, "masked": _masked(member),
         "status_changes": member.status_changes.select_related("recorded_by").order_by("-effective_on", "-id"),
-        "memberships": member.memberships.select_related("org"),
+        # The primary branch first, then current extra memberships, then ended ones (newest first).
+        "memberships": sorted(member.memberships.select_related("org"),
+                              key=lambda ms: (ms.ended_on is not None, ms.kind != ms.Kind.PRIMARY, -ms.started_on.toordinal())),
         "rewards": member.rewards.all(),
         "posts": member.posts.select_related("org").filter(ended_on__isnull=True),
         "can_manage": has_org_perm(request.user, member.org, "members.manage"),
-        "can_reveal": has_org_perm(request.user, member.org, "members.reveal") or member.user_id == request.user.pk,
-        "status_form": StatusChangeForm(),
-    })
+        "can_reveal": services.member_may_reveal(member=member, user=request.user),
+        "status_form": status_form or StatusChangeForm(member=member),
+    }, status=status)
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_or_404(members_visible_to(request.user).select_related("org", "user"), pk=pk)
+    return _member_detail_response(request, member)
 
 
 @login_required
 def my_record(request: HttpRequest) -> HttpResponse:
-    member = Member.objects.filter(user=request.user).first()
+    member = Member.objects.filter(user_id=request.user.pk).first()
     if member is None:
         raise Http404
     return member_detail(request, member.pk)
@@ -135,7 +164,7 @@ def member_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     try:
         value = services.member_reveal(member=member, field=field, acting_user=request.user)
     except DomainError as exc:
-        return HttpResponse(exc.message, status=400)
+        return HttpResponse(exc.message, status=exc.status)
     return render(request, "orgs/_revealed.html", {"value": value})
 
 
@@ -177,15 +206,15 @@ def member_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def member_status(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_or_404(members_visible_to(request.user, "members.manage").select_related("org"), pk=pk)
-    form = StatusChangeForm(request.POST)
+    """Change the Party status from the record page; a refused change re-renders the page with 400."""
+    member = get_or_404(members_visible_to(request.user, "members.manage").select_related("org", "user"), pk=pk)
+    form = StatusChangeForm(request.POST, member=member)
     if form.is_valid():
         try:
             services.member_change_status(member=member, acting_user=request.user, **form.cleaned_data)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            _apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Status changed."))
             return redirect("orgs:member_detail", pk=member.pk)
-        messages.success(request, _("Status changed."))
-    else:
-        messages.error(request, _("Please give a valid status and date."))
-    return redirect("orgs:member_detail", pk=member.pk)
+    return _member_detail_response(request, member, status_form=form, status=400)

@@ -32,6 +32,5 @@ def org_items(user: Any, section: WorkbenchSection) -> None:
                             level="high" if w.level == "red" else "info", module="orgs")
             (section.deadlines if item.due else section.todos).append(item)
     member = getattr(user, "member", None)
-    if member is not None:
-        if not member.phone:
-            section.todos.append(WorkItem(title=_("Add your phone number to your record"), url=reverse("orgs:my_record"), module="orgs"))
+    if member is not None and not member.phone:
+        section.todos.append(WorkItem(title=_("Add your phone number to your record"), url=reverse("orgs:my_record"), module="orgs"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
@@ -22,15 +22,22 @@ class Command(BaseCommand):
     def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
         for model in apps.get_models():
             fields = [f.name for f in model._meta.get_fields() if isinstance(f, EncryptedTextField)]
-            if not fields:
+            if not fields or model._meta.proxy:  # a proxy shares its concrete model's rows
                 continue
             index_fields = [f"{f}_index" for f in fields if hasattr(model, f"{f}_index")]
-            qs = model.objects.order_by("pk")
+            # The base manager: a default manager that hides rows (soft delete…) must not leave them on the old key.
+            qs = model._base_manager.order_by("pk")
             total = qs.count()
             last = 0
             with tqdm(total=total, desc=model._meta.label, disable=options["verbosity"] == 0) as bar:
                 while True:
-                    batch = list(qs.filter(pk__gt=last)[:batch_size])
+                    try:
+                        batch = list(qs.filter(pk__gt=last)[:batch_size])
+                    except crypto.DecryptionError as exc:
+                        raise CommandError(
+                            f"{model._meta.label}: a value after pk {last} cannot be decrypted ({exc}); "
+                            "put the key it was written with in FIELD_ENCRYPTION_OLD_KEYS and run again"
+                        ) from exc
                     if not batch:
                         break
                     for obj in batch:
@@ -40,7 +47,7 @@ class Command(BaseCommand):
                                 setattr(obj, f"{f}_index", crypto.blind_index(value) if value else "")
                     with transaction.atomic():
                         # bulk_update re-encrypts through the field's get_prep_value with the current key.
-                        model.objects.bulk_update(batch, fields + index_fields)
+                        model._base_manager.bulk_update(batch, fields + index_fields)
                     last = batch[-1].pk
                     bar.update(len(batch))
         self.stdout.write(self.style.SUCCESS("all encrypted fields now use the current key"))
