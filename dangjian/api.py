@@ -31,8 +31,10 @@ class Session(SessionAuth):
     """Session auth that also refuses a session whose user still has a forced step to take."""
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        from dangjian.accounts.services import password_expired
+
         user = super().authenticate(request, key)
-        if user and (user.must_change_password or (user.requires_2fa and not user.has_2fa)):
+        if user and (user.must_change_password or password_expired(user) or (user.requires_2fa and not user.has_2fa)):
             return None
         return user
 
