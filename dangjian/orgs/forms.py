@@ -113,7 +113,7 @@ class MemberCreateForm(MemberForm):
     def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if orgs is not None:
-            self.fields["org"].queryset = orgs.exclude(kind=Org.Kind.COMMITTEE).order_by("path")
+            cast(forms.ModelChoiceField, self.fields["org"]).queryset = orgs.exclude(kind=Org.Kind.COMMITTEE).order_by("path")
 
 
 class StatusChangeForm(forms.Form):

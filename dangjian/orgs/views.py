@@ -150,7 +150,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_record(request: HttpRequest) -> HttpResponse:
-    member = Member.objects.filter(user_id=request.user.pk).first()
+    member = Member.objects.filter(user_id=request.user.pk or 0).first()
     if member is None:
         raise Http404
     return member_detail(request, member.pk)

@@ -192,7 +192,7 @@ class PeopleGenerator:
             birth_o = round(rng.triangular(lo, hi, hi - 6 * 365))
         else:
             hi = min(self.birth_max, self._years_ago(MIN_AGE_FULL))
-            lo = self.birth_min if status != "deceased" else self.birth_min
+            lo = self.birth_min
             mode = max(lo, min(hi, dt.date(1984, 1, 1).toordinal()))
             birth_o = round(rng.triangular(lo, hi, mode))
         birth = dt.date.fromordinal(birth_o)
