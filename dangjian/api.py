@@ -57,7 +57,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     errors = []
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in {"body", "query", "path", "form", "payload"}]
-        errors.append({"field": ".".join(loc), "message": err.get("msg", "")})
+        message = str(err.get("msg", ""))
+        message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        errors.append({"field": ".".join(loc), "message": message})
     fields = ", ".join(e["field"] for e in errors if e["field"])
     return _error(request, 400, _("Invalid input: %(fields)s") % {"fields": fields} if fields else _("Invalid input."), errors)
 

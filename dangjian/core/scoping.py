@@ -52,18 +52,19 @@ def _minimal(paths: list[str]) -> list[str]:
 
 
 def scope_paths(user: Any, perm: str = "members.view") -> list[str]:
-    """The org paths whose subtrees the user governs with ``perm``."""
+    """The org paths whose subtrees the user governs with ``perm`` (one query per request for all perms)."""
     if not user or not user.is_authenticated:
         return []
-    cache: dict[str, list[str]] = getattr(user, _CACHE_ATTR, None) or {}
-    if perm not in cache:
+    cache: dict[str, Any] | None = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
         from dangjian.accounts.models import OrgRole
 
-        roles = [r for r, perms in ORG_ROLE_PERMS.items() if perm in perms]
-        rows = OrgRole.objects.filter(user=user, ended_at__isnull=True, role__in=roles).values_list("org__path", flat=True)
-        cache[perm] = _minimal(list(rows))
+        roles = list(OrgRole.objects.filter(user=user, ended_at__isnull=True).values_list("role", "org__path"))
+        cache = {"_roles": roles}
         setattr(user, _CACHE_ATTR, cache)
-    return cache[perm]
+    if perm not in cache:
+        cache[perm] = _minimal([path for role, path in cache["_roles"] if perm in ORG_ROLE_PERMS.get(role, set())])
+    return cache[perm]  # type: ignore[no-any-return]
 
 
 def clear_scope_cache(user: Any) -> None:

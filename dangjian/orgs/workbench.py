@@ -31,6 +31,3 @@ def org_items(user: Any, section: WorkbenchSection) -> None:
                             due=w.org.term_end if w.code.startswith("term") else None,
                             level="high" if w.level == "red" else "info", module="orgs")
             (section.deadlines if item.due else section.todos).append(item)
-    member = getattr(user, "member", None)
-    if member is not None and not member.phone:
-        section.todos.append(WorkItem(title=_("Add your phone number to your record"), url=reverse("orgs:my_record"), module="orgs"))
