@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,10 +81,14 @@ def required_count(freq: str, period: Period) -> int:
 
 @dataclass
 class Cell:
+    """One meeting type for one branch in a period, counted in units of its frequency (months, quarters, years;
+    for group meetings, one unit per group and month): how many are required, held, planned, and already due."""
+
     type: str
     required: int
     held: int = 0
     planned: int = 0
+    due: int = 0  # units whose time is over: a missing one of these is red
 
     @property
     def colour(self) -> str:
@@ -91,9 +96,9 @@ class Cell:
             return "grey"
         if self.held >= self.required:
             return "green"
-        if self.held + self.planned >= self.required:
-            return "yellow"
-        return "red"
+        if self.held < min(self.due, self.required):
+            return "red"
+        return "yellow"  # on track: the rest is planned or its time has not come
 
 
 @dataclass
@@ -107,38 +112,79 @@ class BranchRow:
         return "red" if "red" in colours else "yellow" if "yellow" in colours else "green"
 
 
-def compliance_grid(*, root: Org, period: Period, branches: Any = None) -> list[BranchRow]:
-    """Per branch under ``root``: required vs held vs planned for every meeting type, in three queries."""
+def _unit(freq: str, year: int, month: int) -> tuple[int, int]:
+    if freq == "month":
+        return (year, month)
+    if freq == "quarter":
+        return (year, (month - 1) // 3 + 1)
+    return (year, 0)
+
+
+def _units_in(freq: str, period: Period, today: dt.date) -> tuple[int, int]:
+    """(units required in the period, units of them already over by ``today``)."""
+    need = required_count(freq, period)
+    if need == 0:
+        return 0, 0
+    size = {"month": 1, "quarter": 3, "year": 12}[freq]
+    due = 0
+    index = period.start.year * 12 + period.start.month - 1
+    for k in range(need):
+        end_index = index + (k + 1) * size
+        if dt.date(end_index // 12, end_index % 12 + 1, 1) <= today:
+            due += 1
+    return need, due
+
+
+def compliance_grid(*, root: Org, period: Period, branches: Any = None, today: dt.date | None = None) -> list[BranchRow]:
+    """Per branch under ``root``: required, held, planned and due for every meeting type, in four queries.
+
+    A monthly requirement is met by a meeting in *each* month (two in March do not make up for none in
+    February); group meetings are required of each Party group.
+    """
+    today = today or timezone.localdate()
     freq = frequencies()
     branch_list = list(branches if branches is not None else Org.objects.filter(
-        path__startswith=root.path, kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], ended_at__isnull=True).order_by("path"))
+        path__startswith=root.path, kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], ended_at__isnull=True, is_cloud=False).order_by("path"))
     start, end = period.bounds()
-    counts = (Meeting.objects.filter(org_path__startswith=root.path, starts_at__gte=start, starts_at__lt=end)
-              .exclude(status=Meeting.Status.CANCELLED).values("org_path", "type")
-              .annotate(held=Count("id", filter=Q(status=Meeting.Status.HELD)), planned=Count("id", filter=Q(status=Meeting.Status.PLANNED))))
-    with_committee = set(OrgPost.objects.filter(org__in=branch_list, ended_on__isnull=True).values("org_id").annotate(n=Count("id")).filter(n__gte=3).values_list("org_id", flat=True))
-    groups = dict(Org.objects.filter(path__startswith=root.path, kind=Org.Kind.GROUP).values("path").annotate(n=Count("id")).values_list("path", "n"))
-    by_branch: dict[str, dict[str, list[int]]] = {}
-    branch_paths = sorted((b.path for b in branch_list), key=len, reverse=True)
-    for c in counts:
-        owner = next((p for p in branch_paths if c["org_path"].startswith(p)), None)
+    tz = timezone.get_default_timezone()
+    buckets = (Meeting.objects.filter(org_path__startswith=root.path, starts_at__gte=start, starts_at__lt=end)
+               .exclude(status=Meeting.Status.CANCELLED)
+               .values("org_path", "type", "audience_group_id", month=TruncMonth("starts_at", tzinfo=tz))
+               .annotate(held=Count("id", filter=Q(status=Meeting.Status.HELD)), planned=Count("id", filter=Q(status=Meeting.Status.PLANNED))))
+    with_committee = set(OrgPost.objects.filter(org__in=branch_list, ended_on__isnull=True).values("org_id").annotate(n=Count("id"))
+                         .filter(n__gte=3).values_list("org_id", flat=True))
+    group_counts: dict[str, int] = {}
+    for path in Org.objects.filter(path__startswith=root.path, kind=Org.Kind.GROUP, ended_at__isnull=True).values_list("path", flat=True):
+        for k in range(len(path) - Org.steplen, 0, -Org.steplen):
+            group_counts[path[:k]] = group_counts.get(path[:k], 0) + 1
+    branch_paths = {b.path for b in branch_list}
+    held: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
+    planned: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
+    for row in buckets:
+        path = row["org_path"]
+        owner = next((path[:k] for k in range(len(path), 0, -Org.steplen) if path[:k] in branch_paths), None)
         if owner is None:
             continue
-        slot = by_branch.setdefault(owner, {}).setdefault(c["type"], [0, 0])
-        slot[0] += c["held"]
-        slot[1] += c["planned"]
+        month = row["month"]
+        unit = (row["audience_group_id"] if row["type"] == MeetingType.GROUP else None, *_unit(freq[row["type"]] if freq[row["type"]] != "off" else "year", month.year, month.month))
+        if row["held"]:
+            held.setdefault((owner, row["type"]), set()).add(unit)
+        if row["planned"]:
+            planned.setdefault((owner, row["type"]), set()).add(unit)
+    units = {t: _units_in(freq[t], period, today) for t in MeetingType.values}
     rows = []
     for b in branch_list:
-        n_groups = sum(n for p, n in groups.items() if p.startswith(b.path))
         row = BranchRow(org=b)
         for t in MeetingType.values:
-            need = required_count(freq[t], period)
+            need, due = units[t]
             if t == MeetingType.COMMITTEE and b.pk not in with_committee:
-                need = 0  # a branch with a secretary only has no committee meetings
+                need = due = 0  # a branch with a secretary only has no committee meetings
             if t == MeetingType.GROUP:
-                need *= n_groups
-            held, planned = by_branch.get(b.path, {}).get(t, [0, 0])
-            row.cells.append(Cell(type=t, required=need, held=held, planned=planned))
+                n = group_counts.get(b.path, 0)
+                need, due = need * n, due * n
+            h = held.get((b.path, t), set())
+            p = planned.get((b.path, t), set()) - h
+            row.cells.append(Cell(type=t, required=need, held=min(len(h), need) if need else len(h), planned=len(p), due=due))
         rows.append(row)
     return rows
 

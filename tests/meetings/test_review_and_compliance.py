@@ -102,18 +102,39 @@ def test_grid_colours(branch):
         _held(branch, "theme_day", dt.datetime(2026, month, 10, 9, tzinfo=SH))
     _held(branch, "general", dt.datetime(2026, 1, 20, 9, tzinfo=SH))
     m = services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type="lecture", topic="党课", starts_at=dt.datetime(2026, 3, 20, 9, tzinfo=SH))
-    grid = compliance.compliance_grid(root=branch.company_a, period=q)
+    grid = compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 3, 15))
     cells = {c.type: c for c in grid[0].cells}
     assert cells["theme_day"].colour == "green" and cells["theme_day"].required == 3
     assert cells["general"].colour == "green"
-    assert cells["lecture"].colour == "yellow"  # planned, not yet held
+    assert cells["lecture"].colour == "yellow"  # planned, and the quarter is not over yet
+    after = {c.type: c for c in compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 4, 1))[0].cells}
+    assert after["lecture"].colour == "red"  # the quarter ended without it
     assert cells["committee"].required == 0  # branch without a committee
     assert cells["group"].required == 3 and cells["group"].colour == "red"  # one group, monthly
     assert cells["org_life"].required == 0  # yearly: not due within a quarter
     assert grid[0].colour == "red"
     Meeting.objects.filter(pk=m.pk).update(status=Meeting.Status.CANCELLED)
-    cells = {c.type: c for c in compliance.compliance_grid(root=branch.company_a, period=q)[0].cells}
-    assert cells["lecture"].colour == "red"
+    cells = {c.type: c for c in compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 3, 15))[0].cells}
+    assert cells["lecture"].colour == "yellow"  # cancelled, but there is still time
+    assert cells["lecture"].planned == 0
+
+
+def test_two_meetings_in_one_month_do_not_make_up_a_missing_month(branch):
+    q = compliance.period_of("quarter", dt.date(2026, 2, 1))
+    _held(branch, "theme_day", dt.datetime(2026, 1, 10, 9, tzinfo=SH))
+    _held(branch, "theme_day", dt.datetime(2026, 1, 20, 9, tzinfo=SH))
+    _held(branch, "theme_day", dt.datetime(2026, 3, 10, 9, tzinfo=SH))
+    cells = {c.type: c for c in compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 5, 1))[0].cells}
+    assert (cells["theme_day"].held, cells["theme_day"].required, cells["theme_day"].colour) == (2, 3, "red")
+
+
+def test_a_year_in_progress_is_on_track_not_red(branch):
+    year = compliance.period_of("year", dt.date(2026, 1, 1))
+    for month in (1, 2):
+        _held(branch, "theme_day", dt.datetime(2026, month, 10, 9, tzinfo=SH))
+    cells = {c.type: c for c in compliance.compliance_grid(root=branch.company_a, period=year, today=dt.date(2026, 3, 5))[0].cells}
+    assert (cells["theme_day"].held, cells["theme_day"].due, cells["theme_day"].colour) == (2, 2, "yellow")
+    assert cells["org_life"].colour == "yellow"  # due by the end of the year
 
 
 def test_frequencies_are_configurable(branch):
