@@ -41,7 +41,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    nav = []
+    nav: list[dict[str, Any]] = []
     for name, label, icon in _items(user):
         try:
             url = reverse(name)

@@ -58,7 +58,7 @@ def sniff_kind(head: bytes, filename: str = "") -> str:
 
 def open_upload(upload: Any, *, max_bytes: int | None = None) -> tuple[str, IO[bytes]]:
     """Check an uploaded file's size and content; return its kind and a binary stream at position 0."""
-    limit = max_bytes or getattr(settings, "MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)
+    limit: int = max_bytes if max_bytes is not None else int(getattr(settings, "MAX_IMPORT_BYTES", MAX_IMPORT_BYTES))
     if upload is None:
         raise _file_error(_("Choose a file to upload."))
     size = getattr(upload, "size", None)

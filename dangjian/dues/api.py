@@ -67,7 +67,7 @@ class BillListOut(Schema):
 def _bill_out(b: DuesBill) -> BillOut:
     return BillOut(id=b.pk, member_id=b.member_id, member_name=b.member.name, period=b.period.strftime("%Y-%m"),
                    amount=f"{b.amount:.2f}", status=b.status, paid_at=b.paid_at,
-                   receipt_no=b.payment.receipt_no if b.payment_id else None)
+                   receipt_no=b.payment.receipt_no if b.payment is not None else None)
 
 
 @router.get("/bills", response=BillListOut)

@@ -98,8 +98,8 @@ def bases_import(*, upload: Any, year: int, acting_user: Any) -> dict[str, int]:
         )
         with_unpaid = set(DuesBill.objects.filter(member__in=[o.member for o in objs], status=DuesBill.Status.UNPAID,
                                                   period__year=year).values_list("member_id", flat=True))
-        for base in DuesBase.objects.filter(member_id__in=with_unpaid, year=year).select_related("rule_set"):
-            _reprice_unpaid_bills(member=base.member, base=base)
+        for saved in DuesBase.objects.filter(member_id__in=with_unpaid, year=year).select_related("rule_set", "member"):
+            _reprice_unpaid_bills(member=saved.member, base=saved)
         updated = sum(1 for o in objs if (o.member.pk, o.from_month) in existing)
         audit(acting_user, "dues.bases_import", None, after={"year": year, "rows": len(objs), "updated": updated, "file": getattr(upload, "name", "")})
     return {"created": len(objs) - updated, "updated": updated}

@@ -205,7 +205,7 @@ def bills_generate(*, period: dt.date, org_path: str = "") -> int:
     table = {m: connection.ops.quote_name(model._meta.db_table) for m, model in
              {"bill": DuesBill, "member": Member, "base": DuesBase, "reduction": DuesReduction}.items()}
     sql = BILL_SQL.format(**table)
-    params = [period, timezone.now(), period.year * 100 + period.month, period, period, month_end(period), f"{org_path}%", period]
+    params: list[Any] = [period, timezone.now(), period.year * 100 + period.month, period, period, month_end(period), f"{org_path}%", period]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -302,7 +302,7 @@ def arrears_counts(*, as_of: dt.date, org_path: str = "") -> list[dict[str, Any]
         DuesBill.objects.filter(member=OuterRef("member"), period__lte=month_start(as_of))
         .exclude(status=DuesBill.Status.UNPAID).order_by("-period").values("period")[:1]
     )
-    return list(
+    rows: Any = (
         DuesBill.objects.filter(status=DuesBill.Status.UNPAID, period__lte=month_start(as_of), org_path__startswith=org_path)
         .annotate(last_settled=last_settled)
         .filter(Q(last_settled__isnull=True) | Q(period__gt=F("last_settled")))
@@ -310,6 +310,7 @@ def arrears_counts(*, as_of: dt.date, org_path: str = "") -> list[dict[str, Any]
         .annotate(months=Count("id"), since=Min("period"))
         .order_by("-months", "member_id")
     )
+    return list(rows)
 
 
 ALERT_LEVELS = [DuesArrearsAlert.Level.FLAG, DuesArrearsAlert.Level.ESCALATE_COMMITTEE, DuesArrearsAlert.Level.WARN_SECRETARY, DuesArrearsAlert.Level.REMIND_MEMBER]

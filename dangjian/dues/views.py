@@ -53,7 +53,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    member = Member.objects.filter(user=request.user).first()
+    member = Member.objects.filter(user_id=request.user.pk or 0).first()
     if member is None:
         raise Http404
     bills = DuesBill.objects.filter(member=member).select_related("payment").order_by("-period")[:24]

@@ -89,7 +89,7 @@ class DeclareForm(forms.Form):
 @login_required
 def declare(request: HttpRequest) -> HttpResponse:
     """A member declares their monthly base; the branch confirms it."""
-    member = Member.objects.filter(user=request.user).select_related("org").first()
+    member = Member.objects.filter(user_id=request.user.pk or 0).select_related("org").first()
     if member is None:
         raise Http404
     form = DeclareForm(request.POST or None)
@@ -190,7 +190,7 @@ def line_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_or_404(StatementLine.objects.filter(org_path__in=paths).select_related("statement"), pk=pk)
     try:
         if request.POST.get("ignore"):
-            reconcile.statement_line_resolve(line=line, acting_user=request.user, ignore_reason=request.POST.get("ignore")[:200])
+            reconcile.statement_line_resolve(line=line, acting_user=request.user, ignore_reason=request.POST.get("ignore", "")[:200])
         else:
             member = members_visible_to(request.user, "members.manage").filter(employee_no=request.POST.get("member", "").strip()).first()
             if member is None:

@@ -160,17 +160,17 @@ def compliance_grid(*, root: Org, period: Period, branches: Any = None, today: d
     branch_paths = {b.path for b in branch_list}
     held: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
     planned: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
-    for row in buckets:
-        path = row["org_path"]
+    for bucket in buckets:
+        path = bucket["org_path"]
         owner = next((path[:k] for k in range(len(path), 0, -Org.steplen) if path[:k] in branch_paths), None)
         if owner is None:
             continue
-        month = row["month"]
-        unit = (row["audience_group_id"] if row["type"] == MeetingType.GROUP else None, *_unit(freq[row["type"]] if freq[row["type"]] != "off" else "year", month.year, month.month))
-        if row["held"]:
-            held.setdefault((owner, row["type"]), set()).add(unit)
-        if row["planned"]:
-            planned.setdefault((owner, row["type"]), set()).add(unit)
+        month, kind = bucket["month"], bucket["type"]
+        unit = (bucket["audience_group_id"] if kind == MeetingType.GROUP else None, *_unit(freq[kind] if freq[kind] != "off" else "year", month.year, month.month))
+        if bucket["held"]:
+            held.setdefault((owner, kind), set()).add(unit)
+        if bucket["planned"]:
+            planned.setdefault((owner, kind), set()).add(unit)
     units = {t: _units_in(freq[t], period, today) for t in MeetingType.values}
     rows = []
     for b in branch_list:

@@ -16,7 +16,7 @@ from dangjian.orgs.models import Member, Org, OrgPost
 
 from .models import Attendance, Meeting, MeetingType
 
-TOPICS = {
+TOPICS: dict[str, list[str]] = {
     MeetingType.THEME_DAY: ["重温入党誓词", "学习贯彻党的二十大精神", "志愿服务进社区", "参观红色教育基地", "安全生产主题党日", "岗位建功主题实践"],
     MeetingType.GENERAL: ["支部党员大会：学习传达上级精神", "支部党员大会：讨论发展对象", "支部党员大会：年度工作总结"],
     MeetingType.COMMITTEE: ["支委会：研究本月党建工作", "支委会：研究党员发展工作", "支委会：部署主题党日活动"],

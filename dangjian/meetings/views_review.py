@@ -3,9 +3,11 @@ the secretary proposes grades and confirms them at the general meeting."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +21,7 @@ from . import review
 from .models import Meeting, MeetingType, RatingTally, ReviewGrade, ReviewParticipant, ReviewResult, ReviewRound
 
 
-def _rounds_for(user: object) -> object:
+def _rounds_for(user: Any) -> QuerySet[ReviewRound]:
     if is_global_admin(user):
         return ReviewRound.objects.all()
     q = path_q(scope_paths(user, "members.view"))
@@ -31,7 +33,7 @@ def _rounds_for(user: object) -> object:
 
 @login_required
 def review_list(request: HttpRequest) -> HttpResponse:
-    rounds = _rounds_for(request.user).select_related("org").order_by("-year")[:50]  # type: ignore[attr-defined]
+    rounds = _rounds_for(request.user).select_related("org").order_by("-year")[:50]
     orgs = orgs_visible_to(request.user, "members.manage").exclude(kind__in=["committee", "group"]).order_by("path")[:200]
     if request.method == "POST":
         org = get_or_404(orgs_visible_to(request.user, "members.manage"), pk=int(request.POST.get("org", "0") or 0))
@@ -46,7 +48,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    rnd = get_or_404(_rounds_for(request.user).select_related("org"), pk=pk)  # type: ignore[arg-type]
+    rnd = get_or_404(_rounds_for(request.user).select_related("org"), pk=pk)
     manage = has_org_perm(request.user, rnd.org, "members.manage")
     member = getattr(request.user, "member", None)
     me = ReviewParticipant.objects.filter(round=rnd, member=member).first() if member else None
@@ -64,8 +66,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/review_detail.html", context)
 
 
-def _round_for_member(request: HttpRequest, pk: int) -> tuple[ReviewRound, object]:
-    rnd = get_or_404(_rounds_for(request.user).select_related("org"), pk=pk)  # type: ignore[arg-type]
+def _round_for_member(request: HttpRequest, pk: int) -> tuple[ReviewRound, Any]:
+    rnd = get_or_404(_rounds_for(request.user).select_related("org"), pk=pk)
     member = getattr(request.user, "member", None)
     if member is None:
         raise Http404
@@ -77,7 +79,7 @@ def _round_for_member(request: HttpRequest, pk: int) -> tuple[ReviewRound, objec
 def review_self(request: HttpRequest, pk: int) -> HttpResponse:
     rnd, member = _round_for_member(request, pk)
     try:
-        review.review_self(rnd=rnd, member=member, text=request.POST.get("text", ""))  # type: ignore[arg-type]
+        review.review_self(rnd=rnd, member=member, text=request.POST.get("text", ""))
         messages.success(request, _("Self-review saved."))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -88,9 +90,9 @@ def review_self(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_rate(request: HttpRequest, pk: int) -> HttpResponse:
     rnd, member = _round_for_member(request, pk)
-    grades = {int(k[6:]): v for k, v in request.POST.items() if k.startswith("grade_") and k[6:].isdigit() and v}
+    grades = {int(k[6:]): str(v) for k, v in request.POST.items() if k.startswith("grade_") and k[6:].isdigit() and v}
     try:
-        review.review_rate(rnd=rnd, rater=member, grades=grades)  # type: ignore[arg-type]
+        review.review_rate(rnd=rnd, rater=member, grades=grades)
         messages.success(request, _("Your anonymous rating was recorded."))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -100,8 +102,8 @@ def review_rate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
-    rnd = get_or_404(_rounds_for(request.user).select_related("org"), pk=pk)  # type: ignore[arg-type]
-    grades = {int(k[6:]): v for k, v in request.POST.items() if k.startswith("grade_") and k[6:].isdigit() and v}
+    rnd = get_or_404(_rounds_for(request.user).select_related("org"), pk=pk)
+    grades = {int(k[6:]): str(v) for k, v in request.POST.items() if k.startswith("grade_") and k[6:].isdigit() and v}
     try:
         review.review_propose(rnd=rnd, grades=grades, acting_user=request.user)
         messages.success(request, _("Grades proposed."))
@@ -113,7 +115,7 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    rnd = get_or_404(_rounds_for(request.user).select_related("org"), pk=pk)  # type: ignore[arg-type]
+    rnd = get_or_404(_rounds_for(request.user).select_related("org"), pk=pk)
     meeting = get_or_404(Meeting.objects.filter(org=rnd.org), pk=int(request.POST.get("meeting", "0") or 0))
     try:
         review.review_confirm(rnd=rnd, meeting=meeting, acting_user=request.user)
