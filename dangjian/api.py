@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -39,7 +40,14 @@ class Session(SessionAuth):
         return user
 
 
+class Renderer(JSONRenderer):
+    """JSON with Chinese characters as they are, not as \\uXXXX escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Renderer(),
     title="Dangjian API",
     version="1",
     description="Party-building platform API. Authenticate with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
@@ -81,6 +89,8 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403 and str(exc) == "CSRF check Failed":
+        return _error(request, 403, _("The request has no valid CSRF token: reload the page, or authenticate with a bearer token."))
     return _error(request, exc.status_code, str(exc))
 
 

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "dangjian.notices",
     "dangjian.dues",
     "dangjian.meetings",
+    "dangjian.exams",
+    "dangjian.points",
 ]
 
 MIDDLEWARE = [
@@ -135,7 +137,7 @@ else:
 HUEY = {
     "name": "dangjian",
     "immediate": envbool("HUEY_IMMEDIATE", TESTING),
-    "utc": True,
+    "utc": False,  # crontabs in local time (Asia/Shanghai): an 08:30 reminder goes out at 08:30 in Beijing
     "consumer": {"workers": 2, "worker_type": "thread"},
 }
 if REDIS_URL:
@@ -171,6 +173,8 @@ SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Proxies whose X-Forwarded-For is believed (the audit log's client address); comma-separated addresses.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()]
 if envbool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

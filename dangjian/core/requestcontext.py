@@ -5,16 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", default=None)
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """The client's address for the audit log. X-Forwarded-For is honoured only when the request comes from a
+    trusted proxy (TRUSTED_PROXIES), read from the right: the first address that is not a trusted proxy is the
+    client (the left-most entries are whatever the client chose to send)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and request.META.get("REMOTE_ADDR") in {"127.0.0.1", "::1"}:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    if not forwarded or remote not in trusted:
+        return remote
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if hop not in trusted:
+            return hop
+    return remote
 
 
 class RequestContextMiddleware:
