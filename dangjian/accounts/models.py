@@ -29,6 +29,9 @@ class User(AbstractUser):
     employee_no = models.CharField(_("employee number"), max_length=32, unique=True, null=True, blank=True)
     phone = EncryptedTextField(_("phone"), blank=True, default="")
     phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True, editable=False)
+    # The roster's ID number, for claiming an account (name + ID must match); encrypted, exact look-up by index.
+    id_number = EncryptedTextField(_("ID number"), blank=True, default="")
+    id_number_index = models.CharField(max_length=32, blank=True, default="", db_index=True, editable=False)
     admin_role = models.CharField(_("administrator role"), max_length=16, choices=AdminRole.choices, blank=True, default="")
     must_change_password = models.BooleanField(default=False)
     password_changed_at = models.DateTimeField(null=True, blank=True)
@@ -53,6 +56,7 @@ class User(AbstractUser):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.phone_index = crypto.blind_index(self.phone) if self.phone else ""
+        self.id_number_index = crypto.blind_index(self.id_number) if self.id_number else ""
         super().save(*args, **kwargs)
 
     @property

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -203,6 +204,37 @@ def _member_out(m: Member, reveal: bool) -> MemberOut:
     )
 
 
+class ImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int = 0
+
+
+@members_router.post("/import", response=ImportOut)
+def member_import(request: HttpRequest, file: UploadedFile = File(...)) -> dict[str, int]:  # noqa: B008
+    """Import employees and members from .xlsx or .csv (template: GET /members/import/template).
+
+    All or nothing: a file with one bad row writes nothing and answers 400 listing every bad row as
+    ``{"row", "field", "message"}``. Re-importing is idempotent, keyed by employee number.
+    """
+    from .imports import members_import
+
+    if not orgs_visible_to(request.user, "members.manage").exists():
+        raise Http404
+    return members_import(upload=file, acting_user=request.user)
+
+
+@members_router.get("/import/template", response={200: None})
+def member_import_template(request: HttpRequest) -> HttpResponse:
+    from dangjian.core.tabular import XLSX_CONTENT_TYPE
+
+    from .imports import template_xlsx
+
+    response = HttpResponse(template_xlsx(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="member-import-template.xlsx"'
+    return response
+
+
 @members_router.get("", response=MemberListOut)
 def member_list(
     request: HttpRequest,
@@ -260,3 +292,4 @@ def member_update(request: HttpRequest, member_id: int, payload: MemberWrite) ->
     changes = {k: ("" if v is None and k not in {"employee_no"} and not k.endswith("date") else v) for k, v in changes.items()}
     member = services.member_update(member=member, acting_user=request.user, **changes)
     return _member_out(member, reveal=False)
+
