@@ -73,8 +73,6 @@ INSTALLED_APPS = [
     "dangjian.notices",
     "dangjian.dues",
     "dangjian.meetings",
-    "dangjian.exams",
-    "dangjian.points",
 ]
 
 MIDDLEWARE = [
