@@ -255,25 +255,45 @@ def import_check(*, upload: Any, acting_user: Any, progress: Callable[[int], Non
 
 
 def _check_existing(batch: list[CleanRow], plan: ImportPlan, user: Any) -> None:
-    """Rows whose employee number exists outside the importer's scope, or whose ID number belongs to someone else."""
+    """Rows whose employee number exists outside the importer's scope, whose ID number belongs to someone
+    else, or that would move a member; and the preview counts (created / updated / unchanged)."""
     if not batch:
         return
     emps = [c.employee_no for c in batch]
-    existing = {e: (pk, org_id) for e, pk, org_id in Member.objects.filter(employee_no__in=emps).values_list("employee_no", "pk", "org_id")}
+    existing = {m.employee_no: m for m in Member.objects.filter(employee_no__in=emps)}
     in_scope = set(members_visible_to(user, "members.manage").filter(employee_no__in=list(existing)).values_list("employee_no", flat=True))
+    users = {u.employee_no: u for u in User.objects.filter(employee_no__in=emps).only("employee_no", "name", "phone")}
     id_owner = dict(Member.objects.filter(id_number_index__in=[crypto.blind_index(c.values["id_number"]) for c in batch if c.values["id_number"]])
                     .values_list("id_number_index", "employee_no"))
     for c in batch:
-        if c.employee_no in existing and c.employee_no not in in_scope:
+        member = existing.get(c.employee_no)
+        if member is not None and c.employee_no not in in_scope:
             plan.errors.append(RowError(c.row, "employee_no", _("This employee number belongs to a member outside your organisations.")))
-        elif c.employee_no in existing and c.values["status"] not in (None, EMPLOYEE):
-            org = plan.orgs.get(c.org_key)
-            if org is not None and org.pk != existing[c.employee_no][1]:
-                plan.errors.append(RowError(c.row, "org", _("Moving a member to another branch is a transfer, not an import.")))
+            continue
         idn = c.values["id_number"]
         owner = id_owner.get(crypto.blind_index(idn)) if idn else None
         if owner and owner != c.employee_no:
             plan.errors.append(RowError(c.row, "id_number", _("This ID number belongs to another member (%(e)s).") % {"e": owner}))
+        if c.values["status"] == EMPLOYEE:
+            u = users.get(c.employee_no)
+            changed = u is not None and any(c.values[f] and getattr(u, f) != c.values[f] for f in ("name", "phone"))
+            _count(plan, c, "created" if u is None else "updated" if changed else "unchanged", {})
+            continue
+        if member is None:
+            _count(plan, c, "created", {})
+            continue
+        org = plan.orgs.get(c.org_key)
+        if org is not None and org.pk != member.org_id:
+            plan.errors.append(RowError(c.row, "org", _("Moving a member to another branch is a transfer, not an import.")))
+        diff = {f: c.values[f] for f in MEMBER_FIELDS if c.values[f] not in (None, "") and getattr(member, f) != c.values[f]}
+        _count(plan, c, "updated" if diff else "unchanged", diff)
+
+
+def _count(plan: ImportPlan, c: CleanRow, outcome: str, diff: dict[str, Any]) -> None:
+    setattr(plan, outcome, getattr(plan, outcome) + 1)
+    if outcome != "unchanged" and len(plan.sample) < 20:
+        shown = {f: ("***" if f in SENSITIVE else _json(v)) for f, v in (diff or c.values).items() if v not in (None, "")}
+        plan.sample.append({"row": c.row, "employee_no": c.employee_no, "name": c.values["name"], "outcome": outcome, "fields": shown})
 
 
 def import_commit(*, plan: ImportPlan, kind: str, stream: IO[bytes], acting_user: Any, filename: str = "") -> dict[str, int]:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/status/", views.member_status, name="member_status"),
     path("members/<int:pk>/reveal/<str:field>/", views.member_reveal, name="member_reveal"),
+    path("", include("dangjian.orgs.urls_hr")),
 ]

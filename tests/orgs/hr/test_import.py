@@ -115,3 +115,40 @@ def test_api_import(client, cast):
     outsider = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=cast.member_a_user, name='t').plaintext}"}
     assert client.post("/api/v1/members/import", {"file": csv(GOOD)}, **outsider).status_code == 404
     assert client.post("/api/v1/members/import", {}, **headers).status_code == 400
+
+
+def test_web_import_checks_previews_and_writes_on_confirmation(client, cast, settings, tmp_path):
+    from dangjian.core.models import BackgroundJob
+
+    from ...conftest import login
+
+    settings.MEDIA_ROOT = tmp_path
+    login(client, cast.secretary_a)
+    response = client.post("/orgs/import/", {"file": csv(GOOD)})
+    job = BackgroundJob.objects.get()
+    assert response.status_code == 302 and job.state == "ready"
+    assert job.result["created"] == 3 and not Member.objects.filter(employee_no="E100001").exists()  # preview only
+    page = client.get(f"/orgs/import/{job.pk}/")
+    assert "E100001" in page.content.decode()
+    login(client, cast.secretary_b)
+    assert client.post(f"/orgs/import/{job.pk}/confirm/").status_code == 404  # not their job
+    login(client, cast.secretary_a)
+    client.post(f"/orgs/import/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.state == "done" and job.result == {"created": 3, "updated": 0, "unchanged": 0}
+    assert Member.objects.filter(employee_no="E100001").exists()
+
+
+def test_web_import_lists_bad_rows(client, cast, settings, tmp_path):
+    from dangjian.core.models import BackgroundJob
+
+    from ...conftest import login
+
+    settings.MEDIA_ROOT = tmp_path
+    login(client, cast.secretary_a)
+    client.post("/orgs/import/", {"file": csv(["E1,x,男,汉族,1990-01-01,,,,,,,甲公司第一党支部,??,,,,,"])})
+    job = BackgroundJob.objects.get()
+    assert job.state == "failed" and job.errors[0]["row"] == 2
+    assert 'data-testid="row-errors"' in client.get(f"/orgs/import/{job.pk}/").content.decode()
+    login(client, cast.member_a_user)
+    assert client.get("/orgs/import/").status_code == 404
