@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -241,12 +241,18 @@ def member_list(
     q: str = Query("", max_length=64),  # type: ignore[type-arg]
     org: int | None = None,
     status: MemberStatus | None = None,
+    gender: Member.Gender | None = None,
+    age: Literal["35-", "36-45", "46-55", "56-60", "61+"] | None = None,
+    education: Member.Education | None = None,
+    join_year: int | None = Query(None, ge=1921, le=2100),  # type: ignore[type-arg]
     page: int = Query(1, ge=1),  # type: ignore[type-arg]
     page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
-    """Members in the caller's scope; ``q`` matches name, pinyin, pinyin initials and employee number."""
+    """Members in the caller's scope; ``q`` matches name, pinyin, pinyin initials and employee number;
+    filters: org subtree, status, gender, age band, education, year of joining the Party."""
     org_obj = get_or_404(orgs_visible_to(request.user), pk=org) if org is not None else None
-    qs = selectors.member_list(request.user, q=q, org=org_obj, status=status or "")
+    qs = selectors.member_list(request.user, q=q, org=org_obj, status=status or "", gender=gender or "", age=age or "",
+                               education=education or "", join_year=join_year)
     start = (page - 1) * page_size
     rows = list(qs[start : start + page_size])
     items = [

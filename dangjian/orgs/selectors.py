@@ -38,8 +38,11 @@ def member_search_q(q: str) -> Q:
     return cond
 
 
-def member_list(user: Any, *, q: str = "", org: Org | None = None, status: str = "") -> QuerySet[Member]:
-    qs = members_visible_to(user)
+def member_list(user: Any, *, q: str = "", org: Org | None = None, status: str = "", gender: str = "", age: str = "",
+                education: str = "", join_year: int | None = None) -> QuerySet[Member]:
+    from .stats import apply_filters
+
+    qs = apply_filters(members_visible_to(user), gender=gender, age=age, education=education, join_year=join_year)
     if org is not None:
         qs = qs.filter(org_path__startswith=org.path)
     if status:

@@ -99,21 +99,42 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/org_form.html", {"form": form, "org": org}, status=400 if request.method == "POST" else 200)
 
 
+def _list_filters(params: Any) -> dict[str, Any]:
+    """The member-list filters from a query string; unknown values are ignored, never an error."""
+    from .stats import AGE_BANDS
+
+    status = params.get("status", "")
+    year = params.get("join_year", "")
+    return {
+        "q": params.get("q", "").strip()[:64],
+        "status": status if status in MemberStatus.values else "",
+        "gender": params.get("gender", "") if params.get("gender", "") in Member.Gender.values else "",
+        "age": params.get("age", "") if params.get("age", "") in {b[0] for b in AGE_BANDS} else "",
+        "education": params.get("education", "") if params.get("education", "") in Member.Education.values else "",
+        "join_year": int(year) if year.isdigit() and 1921 <= int(year) <= 2100 else None,
+    }
+
+
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:64]
-    status = request.GET.get("status", "")
-    status = status if status in MemberStatus.values else ""
+    from .stats import AGE_BANDS
+
+    filters = _list_filters(request.GET)
     org = None
     org_id = request.GET.get("org", "")
     if org_id.isdigit():
         org = get_or_404(orgs_visible_to(request.user), pk=int(org_id))
-    qs = selectors.member_list(request.user, q=q, org=org, status=status)
+    qs = selectors.member_list(request.user, org=org, **filters)
+    if request.GET.get("format") == "xlsx":
+        from .export import roster_response
+
+        return roster_response(request, qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     return render(request, "orgs/member_list.html", {
-        "page_obj": page, "q": q, "status": status, "org": org, "statuses": MemberStatus.choices,
+        "page_obj": page, "org": org, "statuses": MemberStatus.choices, "genders": Member.Gender.choices,
+        "educations": Member.Education.choices, "ages": [(k, label) for k, label, *_r in AGE_BANDS], **filters,
         "querystring": querystring.urlencode(),
         "can_create": bool(orgs_visible_to(request.user, "members.manage").exists()),
     })

@@ -61,3 +61,30 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("orgs:import_job", pk=job.pk)
+
+
+@login_required
+def statistics_view(request: HttpRequest) -> HttpResponse:
+    """Counts by status, gender, age band, education and Party age for the scope (or one org), charts and Excel."""
+    from dangjian.core.scoping import members_visible_to
+    from dangjian.core.tabular import write_xlsx
+
+    from .stats import statistics
+
+    orgs = orgs_visible_to(request.user, "members.view")
+    if not orgs.exists():
+        raise Http404
+    raw = request.GET.get("org", "")
+    org = get_or_404(orgs, pk=int(raw)) if raw.isdigit() else None
+    qs = members_visible_to(request.user)
+    if org is not None:
+        qs = qs.filter(org_path__startswith=org.path)
+    breakdowns = statistics(qs)
+    if request.GET.get("format") == "xlsx":
+        rows = [[b.title, label, n] for b in breakdowns for label, n in b.rows]
+        response = HttpResponse(write_xlsx([_("Dimension"), _("Category"), _("Members")], rows, title=str(_("Statistics"))), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="member-statistics.xlsx"'
+        return response
+    charts = [{"title": b.title, "labels": [label for label, _n in b.rows], "values": [n for _label, n in b.rows]} for b in breakdowns]
+    return render(request, "orgs/statistics.html", {"org": org, "breakdowns": breakdowns, "charts": charts,
+                                                    "orgs": orgs.exclude(kind="group").order_by("path")[:300]})
