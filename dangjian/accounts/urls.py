@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import claim, views
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/verify/", views.login_otp_view, name="login_otp"),
+    path("claim/", claim.claim_view, name="claim"),
+    path("claim/password/", claim.claim_password_view, name="claim_password"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change_view, name="password_change"),
     path("2fa/setup/", views.totp_setup_view, name="totp_setup"),
