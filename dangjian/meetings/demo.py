@@ -18,10 +18,10 @@ from .models import Attendance, Meeting, MeetingType
 
 TOPICS: dict[str, list[str]] = {
     MeetingType.THEME_DAY: ["重温入党誓词", "学习贯彻党的二十大精神", "志愿服务进社区", "参观红色教育基地", "安全生产主题党日", "岗位建功主题实践"],
-    MeetingType.GENERAL: ["支部党员大会：学习传达上级精神", "支部党员大会：讨论发展对象", "支部党员大会：年度工作总结"],
-    MeetingType.COMMITTEE: ["支委会：研究本月党建工作", "支委会：研究党员发展工作", "支委会：部署主题党日活动"],
-    MeetingType.LECTURE: ["专题党课：学习新党章", "专题党课：弘扬伟大建党精神", "专题党课：新时代国企党建"],
-    MeetingType.GROUP: ["党小组会：交流学习体会", "党小组会：开展批评与自我批评"],
+    MeetingType.GENERAL: ["学习传达上级精神", "讨论发展对象", "年度工作总结"],
+    MeetingType.COMMITTEE: ["研究本月党建工作", "研究党员发展工作", "部署主题党日活动"],
+    MeetingType.LECTURE: ["学习新党章", "弘扬伟大建党精神", "新时代国企党建"],
+    MeetingType.GROUP: ["交流学习体会", "开展批评与自我批评"],
     MeetingType.ORG_LIFE: ["年度组织生活会"],
 }
 PLACES = ["公司三楼党员活动室", "行政楼第一会议室", "生产车间会议室", "线上会议"]
