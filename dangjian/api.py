@@ -97,14 +97,23 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from dangjian.accounts.api import router as accounts_router
     from dangjian.dues.api import router as dues_router
+    from dangjian.exams.api import attempts_router
+    from dangjian.exams.api import router as exams_router
+    from dangjian.learning.api import router as learning_router
     from dangjian.meetings.api import router as meetings_router
     from dangjian.orgs.api import members_router, orgs_router
+    from dangjian.orgs.api_work import development_router, transfers_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/members", members_router)
+    api.add_router("/transfers", transfers_router)
+    api.add_router("/development", development_router)
     api.add_router("/dues", dues_router)
     api.add_router("/meetings", meetings_router)
+    api.add_router("/learning", learning_router)
+    api.add_router("/exams", exams_router)
+    api.add_router("/attempts", attempts_router)
 
 
 _register_routers()

@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "dangjian.notices",
     "dangjian.dues",
     "dangjian.meetings",
+    "dangjian.learning",
+    "dangjian.exams",
+    "dangjian.points",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,8 @@ class FactKind(models.TextChoices):
     STUDY_SECONDS = "learning.study_seconds"
     RESOURCE_COMPLETED = "learning.completed"
     EXAM_SCORE = "exams.score"
+    EXAM_PASSED = "exams.passed"
+    CHALLENGE_CORRECT = "exams.challenge_correct"
     TASK_DONE = "tasks.done"
     VOLUNTEER_HOURS = "activities.volunteer_hours"
     STATUS_CHANGED = "orgs.status_changed"

@@ -18,9 +18,12 @@ def _items(user: Any) -> list[tuple[str, str, str]]:
     items = [("core:workbench", _("Workbench"), "i-home")]
     if governs:
         items.append(("orgs:member_list", _("Members"), "i-members"))
+        items.append(("orgs:pipeline", _("Development"), "i-task"))
     if governs or is_member:
         items.append(("meetings:list", _("Meetings"), "i-calendar"))
         items.append(("dues:branch" if governs else "dues:mine", _("Dues"), "i-money"))
+        items.append(("learning:home", _("Learning"), "i-book"))
+        items.append(("exams:list", _("Exams"), "i-book"))
     if governs:
         items.append(("orgs:tree", _("Organisations"), "i-org"))
     elif is_member:
@@ -33,6 +36,8 @@ def _items(user: Any) -> list[tuple[str, str, str]]:
     items.append(("notices:inbox", _("Notifications"), "i-bell"))
     if governs and is_member:
         items.append(("dues:mine", _("My dues"), "i-money"))
+    if is_member:
+        items.append(("points:mine", _("Points"), "i-task"))
     items.append(("accounts:profile", _("Me"), "i-user"))
     return items
 

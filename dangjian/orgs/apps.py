@@ -6,4 +6,4 @@ class OrgsConfig(AppConfig):
     label = "orgs"
 
     def ready(self) -> None:
-        from . import workbench  # noqa: F401  (registers the workbench provider)
+        from . import workbench, workbench_work  # noqa: F401  (register the workbench providers)

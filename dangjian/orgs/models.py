@@ -264,3 +264,7 @@ class RewardDiscipline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issued_on:%Y-%m-%d} {self.title}"
+
+
+from .models_development import *  # noqa: E402,F403
+from .models_transfer import *  # noqa: E402,F403

@@ -12,3 +12,6 @@ from .services import temporary_branches_expire
 def expire_temporary_branches() -> int:
     """Every night: temporary project branches past their end date release their extra memberships."""
     return temporary_branches_expire()
+
+
+from . import tasks_work  # noqa: E402,F401  (registers the member-work jobs)

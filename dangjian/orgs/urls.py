@@ -15,4 +15,5 @@ urlpatterns = [
     path("members/<int:pk>/status/", views.member_status, name="member_status"),
     path("members/<int:pk>/reveal/<str:field>/", views.member_reveal, name="member_reveal"),
     path("", include("dangjian.orgs.urls_hr")),
+    path("", include("dangjian.orgs.urls_work")),
 ]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.machinery
 import io
+import sys
+import types
 from collections import Counter
 from typing import Any
 
@@ -11,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.accounts.models import OrgRole, User
 from dangjian.accounts.services import user_authenticate
@@ -186,3 +190,28 @@ def test_plan_at_scale_is_well_formed() -> None:
     assert any(o.kind == "general_branch" for o in plan)
     assert any(o.kind == "committee" and o.depth == 3 for o in plan)  # units under the subsidiaries
     assert cn_number(1) == "一" and cn_number(12) == "十二" and cn_number(20) == "二十" and cn_number(105) == "一百零五"
+
+
+def test_other_apps_add_their_demo_year_through_a_hook(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An app's ``demo_data.seed_demo(ctx)`` runs after the core, with the demo accounts and the member ids."""
+    calls: list[Any] = []
+
+    def seed_demo(ctx: Any) -> None:
+        calls.append(ctx)
+        member = User.objects.get(username="member").member
+        ctx.writer.insert(Fact, ["member_id", "org_id", "org_path", "kind", "quantity", "occurred_at", "source_type", "source_id"],
+                          [(member.pk, member.org_id, member.org_path, "demo.hook", 1, timezone.now(), "demo", "")])
+
+    name = "dangjian.analytics.demo_data"
+    module = types.ModuleType(name)
+    module.__spec__ = importlib.machinery.ModuleSpec(name, None)
+    module.seed_demo = seed_demo  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, name, module)
+    seed()
+    assert len(calls) == 1
+    ctx = calls[0]
+    assert set(ctx.users) == set(DEMO_USERNAMES)
+    assert ctx.last_member_id - ctx.first_member_id + 1 == N == Member.objects.filter(
+        pk__range=(ctx.first_member_id, ctx.last_member_id)).count()
+    assert Fact.objects.filter(kind="demo.hook").count() == 1
+    assert ctx.rng("x").random() == ctx.rng("x").random()

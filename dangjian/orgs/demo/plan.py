@@ -181,7 +181,7 @@ class Planner:
 
     def build(self) -> list[OrgSpec]:
         rng, n = self.rng, self.n
-        brand = rng.choice(names.BRANDS)
+        brand = rng.choice(names.BRANDS)  # the first draw: see root_name()
         group_unit = f"中国{brand}集团有限公司"
         root = self._add(None, "committee", f"{group_unit}党委", short_name=f"{brand}集团党委", unit=group_unit,
                          region=rng.randrange(4))  # headquarters in a municipality
@@ -346,3 +346,9 @@ def _step(n: int) -> str:
 
 def build_plan(*, members: int, seed: int, today: dt.date) -> list[OrgSpec]:
     return Planner(members=members, seed=seed, today=today).build()
+
+
+def root_name(*, members: int, seed: int) -> str:
+    """The name of the root org that build_plan() gives for these arguments (a cheap fingerprint of a build)."""
+    brand = random.Random(f"plan:{seed}:{members}").choice(names.BRANDS)
+    return f"中国{brand}集团有限公司党委"

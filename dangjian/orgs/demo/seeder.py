@@ -9,12 +9,15 @@ Fast: rows are built as tuples in chunks of whole branches and written with COPY
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
 import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TextIO
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -55,6 +58,10 @@ USER_FIELDS = [
     "phone", "phone_index", "admin_role", "must_change_password", "password_changed_at", "failed_login_count",
     "totp_secret", "totp_last_step",
 ]
+# Accounts carry the roster's ID number where the User model has one (for account claiming).
+USER_HAS_ID_NUMBER = any(f.name == "id_number_index" for f in User._meta.concrete_fields)
+if USER_HAS_ID_NUMBER:
+    USER_FIELDS += ["id_number", "id_number_index"]
 STATUS_FIELDS = ["member_id", "from_status", "to_status", "effective_on", "reason", "recorded_at"]
 MEMBERSHIP_FIELDS = ["member_id", "org_id", "kind", "started_on", "ended_on", "end_reason"]
 REWARD_FIELDS = ["member_id", "kind", "title", "issued_on", "issued_by", "note"]
@@ -71,6 +78,31 @@ def default_facts_per_member(members: int) -> int:
     if members <= 300_000:
         return 6
     return 3
+
+
+@dataclass
+class DemoContext:
+    """What an app's ``demo_data.seed_demo(ctx)`` gets: the demo enterprise to build its own year of history on.
+
+    Member ids are dense (``first_member_id``…``last_member_id``); ``writer.insert(Model, fields, rows)`` is the
+    fast bulk path; ``rng(name)`` a deterministic Random for this build. Give every demo account something to do
+    today (DESIGN.md "Interfaces"): ``users`` holds them by username.
+    """
+
+    members: int
+    seed: int
+    today: dt.date
+    facts_per_member: int
+    users: dict[str, Any]
+    root_org_id: int
+    secretary_branch_id: int
+    first_member_id: int
+    last_member_id: int
+    writer: BulkWriter
+    out: TextIO | None = None
+
+    def rng(self, name: str) -> random.Random:
+        return random.Random(f"{name}:{self.seed}:{self.members}")
 
 
 @dataclass
@@ -158,9 +190,10 @@ class DemoSeeder:
             self._finish_demo_accounts()
         self._reset_sequences()
         self.result.phases["posts and links"] = time.perf_counter() - phase
+        self._app_hooks()
         phase = time.perf_counter()
         self._analyze()
-        self.result.phases["analyze"] = time.perf_counter() - phase
+        self.result.phases["vacuum/analyze"] = time.perf_counter() - phase
         self.result.seconds = time.perf_counter() - started
         self.result.rows = dict(self.writer.rows_written)
         self.result.members = self.n
@@ -176,12 +209,15 @@ class DemoSeeder:
                 cursor.execute("SET synchronous_commit = off")  # this session only; a crash loses demo rows at worst
 
     def _analyze(self) -> None:
-        """Fresh planner statistics: the member list must not be planned on an empty-table guess."""
+        """Fresh planner statistics (the member list must not be planned on an empty-table guess) and, on
+        PostgreSQL outside a transaction, VACUUM: it sets the visibility map, without which index-only scans
+        (the member-list counts) visit the heap for every freshly loaded row."""
         tables = [m._meta.db_table for m in (Org, Member, Membership, StatusChange, Fact, User, OrgPost)]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
                 for t in tables:
-                    cursor.execute(f"ANALYZE {connection.ops.quote_name(t)}")
+                    cursor.execute(f"{command} {connection.ops.quote_name(t)}")
             elif connection.vendor == "sqlite":
                 cursor.execute("PRAGMA optimize")
 
@@ -191,6 +227,30 @@ class DemoSeeder:
             with connection.cursor() as cursor:
                 for stmt in sql:
                     cursor.execute(stmt)
+
+    def context(self) -> DemoContext:
+        return DemoContext(
+            members=self.n, seed=self.seed, today=self.today, facts_per_member=self.fpm, users=dict(self.demo_users),
+            root_org_id=self.org_id(self.root), secretary_branch_id=self.org_id(self.sec_branch),
+            first_member_id=self.member_base, last_member_id=self.member_base + self.n - 1, writer=self.writer, out=self.out,
+        )
+
+    def _app_hooks(self) -> None:
+        """Let every other app add its demo year: ``dangjian.<app>.demo_data.seed_demo(ctx: DemoContext)``."""
+        ctx = self.context()
+        for app in apps.get_app_configs():
+            if not app.name.startswith("dangjian.") or app.name == "dangjian.orgs":
+                continue
+            module_name = f"{app.name}.demo_data"
+            if importlib.util.find_spec(module_name) is None:
+                continue
+            hook = getattr(importlib.import_module(module_name), "seed_demo", None)
+            if hook is None:
+                continue
+            phase = time.perf_counter()
+            with transaction.atomic():
+                hook(ctx)
+            self.result.phases[app.label] = time.perf_counter() - phase
 
     # --- orgs ------------------------------------------------------------------------------
 
@@ -259,9 +319,13 @@ class DemoSeeder:
             user = self.demo_users.get(username)
             if user is None:
                 continue
-            m = Member.objects.only("name", "phone", "employee_no").get(pk=member_id)
+            m = Member.objects.only("name", "phone", "employee_no", "id_number").get(pk=member_id)
             user.name, user.phone, user.employee_no = m.name, m.phone, m.employee_no
-            user.save(update_fields=["name", "phone", "phone_index", "employee_no"])
+            fields = ["name", "phone", "phone_index", "employee_no"]
+            if USER_HAS_ID_NUMBER:
+                user.id_number = m.id_number  # type: ignore[attr-defined]
+                fields += ["id_number", "id_number_index"]
+            user.save(update_fields=fields)
         for username, user in self.demo_users.items():
             key = username if username in names.NOTICE_TITLES else "member"
             for title in names.NOTICE_TITLES[key]:
@@ -333,7 +397,7 @@ class DemoSeeder:
                     users.append((
                         user_id, self.member_password, False, emp, "", False, True, now, p.name, emp,
                         p.phone, self.blind(p.phone), "", False, now, 0, "", 0,
-                    ))
+                    ) + ((p.id_number, self.blind(p.id_number)) if USER_HAS_ID_NUMBER else ()))
                 py, ini = self.pinyin(p.name)
                 members.append((
                     mid, user_id, org_id, b.path, p.name, py, ini, p.gender, p.ethnicity, p.birth,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.utils import timezone
 
 from dangjian.core.fields import EncryptedTextField
 
@@ -49,6 +50,37 @@ class BulkWriter:
             return lambda v, f=field: f.get_db_prep_save(v, connection)  # type: ignore[misc]
         return None
 
+    @staticmethod
+    def _with_defaults(model: type[models.Model], given: list[Any], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Append the columns the caller did not name, with their Python defaults, as bulk_create would.
+
+        Models grow fields while the seeder stays the same; a raw INSERT/COPY would otherwise leave a new
+        NOT NULL column to the database, which knows no Django default.
+        """
+        names = {f.name for f in given}
+        missing = [
+            f for f in model._meta.concrete_fields
+            if f.name not in names and not (f.primary_key and isinstance(f, models.AutoField))
+        ]
+        if not missing:
+            return rows
+        given.extend(missing)
+        now = timezone.now()
+        per_row = [f for f in missing if f.has_default() and callable(f.default)]  # e.g. uuid4: one value per row
+        tail = tuple(
+            now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default() for f in missing
+        )
+        if not per_row:
+            return [row + tail for row in rows]
+        slots = [i for i, f in enumerate(missing) if f in per_row]
+        out = []
+        for row in rows:
+            values = list(tail)
+            for i in slots:
+                values[i] = missing[i].get_default()
+            out.append(row + tuple(values))
+        return out
+
     def insert(self, model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
@@ -60,6 +92,7 @@ class BulkWriter:
             return
         meta = model._meta
         model_fields = [meta.get_field(name) for name in fields]
+        rows = self._with_defaults(model, model_fields, rows)
         adapters = [(i, a) for i, f in enumerate(model_fields) if (a := self._adapter(f)) is not None]  # type: ignore[arg-type]
         if adapters:
             prepared = []

@@ -1,0 +1,285 @@
+"""The attempt flow: start (or resume) with a paper of its own, autosave answers until the server's deadline,
+submit and grade, and finish attempts whose time ran out.
+
+Starting builds the paper with a constant number of queries whatever the number of questions (one pool query,
+one version query, one bulk insert), so that hundreds of members can start a company-wide exam at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.analytics.models import FactKind
+from dangjian.analytics.services import facts_record_bulk
+from dangjian.core.audit import audit
+from dangjian.core.errors import DomainError
+from dangjian.orgs.models import Member
+
+from . import grading
+from .bank import blank_count
+from .models import Attempt, AttemptQuestion, Exam, QuestionType, QuestionVersion
+from .papers import draw
+from .selectors import eligible
+
+MAX_ANSWER_CHARS = 500
+MAX_CHOICES = 16
+GRACE = dt.timedelta(seconds=5)  # the job finishes an attempt this long after its deadline
+
+
+def judge_options() -> list[dict[str, str]]:
+    return [{"id": "true", "text": _("True")}, {"id": "false", "text": _("False")}]
+
+
+@dataclass
+class ShownQuestion:
+    """A question as the member sees it: no answer, options in this attempt's order."""
+
+    id: int
+    type: str
+    stem: str
+    options: list[dict[str, str]]
+    points: Decimal
+    position: int
+    blanks: int
+
+    def as_api(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "stem": self.stem, "options": self.options}
+
+
+def _shown(aq: AttemptQuestion, version: QuestionVersion | dict[str, Any]) -> ShownQuestion:
+    v = version if isinstance(version, dict) else {"type": version.type, "stem": version.stem, "options": version.options}
+    if v["type"] == QuestionType.JUDGE:
+        options = judge_options()
+    else:
+        by_id = {o["id"]: o for o in v["options"]}
+        options = [{"id": i, "text": by_id[i]["text"]} for i in aq.option_order if i in by_id]
+    blanks = blank_count(v["stem"]) if v["type"] == QuestionType.BLANK else 0
+    return ShownQuestion(aq.question_id, v["type"], v["stem"], options, aq.points, aq.position, blanks)
+
+
+def attempt_paper(attempt: Attempt) -> list[ShownQuestion]:
+    """The attempt's own paper in the order shown (one query)."""
+    rows = attempt.questions.select_related("version").only(  # attempt_id too: the related manager sets .attempt on each row
+        "attempt_id", "question_id", "position", "points", "option_order", "version__type", "version__stem", "version__options").order_by("position")
+    return [_shown(aq, aq.version) for aq in rows]
+
+
+def _member_or_404(user: Any) -> Member:
+    member = getattr(user, "member", None) if user is not None and user.is_authenticated else None
+    if member is None:
+        raise Http404(_("Not found."))
+    return member
+
+
+def _deadline(exam: Exam, now: dt.datetime) -> dt.datetime:
+    if exam.time_limit_minutes:
+        return min(exam.closes_at, now + dt.timedelta(minutes=exam.time_limit_minutes))
+    return exam.closes_at
+
+
+@transaction.atomic
+def attempt_start(*, exam: Exam, user: Any, rng: random.Random | None = None) -> tuple[Attempt, list[ShownQuestion], bool]:
+    """Start an attempt, or resume the open one (the same attempt and paper) while its time lasts; the flag says
+    whether it was created now.
+
+    Outside the audience: 404 and nothing written. Closed exam or no attempts left: 4xx.
+    """
+    member = _member_or_404(user)
+    if not eligible(exam, member):
+        raise Http404(_("Not found."))
+    now = timezone.now()
+    previous = list(Attempt.objects.filter(exam=exam, member=member).only("id", "number", "status", "deadline").order_by("number"))
+    for a in previous:
+        if a.status == Attempt.Status.IN_PROGRESS:
+            if now <= a.deadline:
+                return a, attempt_paper(a), False
+            attempt_finish_expired(attempt=a)
+            a.status = Attempt.Status.SUBMITTED
+    if not exam.is_open(now):
+        raise DomainError(_("The exam is not open now."), [{"field": "exam", "message": _("Open from %(o)s to %(c)s.") % {
+            "o": timezone.localtime(exam.opens_at).strftime("%Y-%m-%d %H:%M"), "c": timezone.localtime(exam.closes_at).strftime("%Y-%m-%d %H:%M")}}], status=409)
+    if exam.attempts_allowed and len(previous) >= exam.attempts_allowed:
+        raise DomainError(_("You have used all your attempts at this exam."), [{"field": "exam", "message": _("No attempts left.")}], status=409)
+    rng = rng or random.SystemRandom()
+    paper = exam.paper
+    slots = draw(paper, rng)
+    versions = {v["id"]: v for v in QuestionVersion.objects.filter(pk__in=[s.version_id for s in slots]).values("id", "type", "stem", "options")}
+    positions = list(range(len(slots)))
+    if paper.shuffle_questions:
+        rng.shuffle(positions)
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                exam=exam, member=member, org_id=member.org_id, org_path=member.org_path, number=(previous[-1].number + 1) if previous else 1,
+                started_at=now, deadline=_deadline(exam, now), max_score=sum((s.points for s in slots), Decimal("0.00")))
+    except IntegrityError:
+        # Another request of the same member started it a moment ago: resume that one.
+        open_attempt = Attempt.objects.filter(exam=exam, member=member, status=Attempt.Status.IN_PROGRESS).first()
+        if open_attempt is None:
+            raise DomainError(_("Please try again."), status=409) from None
+        return open_attempt, attempt_paper(open_attempt), False
+    rows = []
+    for s, pos in zip(slots, positions, strict=True):
+        v = versions[s.version_id]
+        order = [o["id"] for o in v["options"]]
+        if paper.shuffle_options and v["type"] in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+            rng.shuffle(order)
+        rows.append(AttemptQuestion(attempt=attempt, question_id=s.question_id, version_id=s.version_id, slot=s.slot, position=pos,
+                                    points=s.points, option_order=order))
+    AttemptQuestion.objects.bulk_create(rows, batch_size=500)
+    shown = sorted((_shown(aq, versions[aq.version_id]) for aq in rows), key=lambda q: q.position)
+    return attempt, shown, True
+
+
+def attempt_for_member(*, attempt_id: int, user: Any, lock: bool = False) -> Attempt:
+    """The caller's own attempt, or 404."""
+    member = _member_or_404(user)
+    qs = Attempt.objects.select_related("exam")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    attempt = qs.filter(pk=attempt_id, member=member).first()
+    if attempt is None:
+        raise Http404(_("Not found."))
+    return attempt
+
+
+def _check_value(qtype: str, value: Any) -> bool:
+    if value is None:
+        return True
+    if qtype == QuestionType.SINGLE:
+        return isinstance(value, str) and len(value) <= 64
+    if qtype == QuestionType.MULTIPLE:
+        return isinstance(value, list) and len(value) <= MAX_CHOICES and all(isinstance(v, str) and len(v) <= 64 for v in value)
+    if qtype == QuestionType.JUDGE:
+        return isinstance(value, bool | str) and len(str(value)) <= 16
+    if isinstance(value, str):
+        return len(value) <= MAX_ANSWER_CHARS
+    return isinstance(value, list) and len(value) <= 20 and all(isinstance(v, str) and len(v) <= MAX_ANSWER_CHARS for v in value)
+
+
+@transaction.atomic
+def attempt_save_answers(*, attempt_id: int, user: Any, answers: dict[str, Any]) -> Attempt:
+    """Merge answers into the attempt (autosave). Refused once the deadline has passed or the attempt is submitted;
+    ``null`` clears an answer. Keys are question ids of this attempt."""
+    attempt = attempt_for_member(attempt_id=attempt_id, user=user, lock=True)
+    now = timezone.now()
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise DomainError(_("This attempt has been submitted."), [{"field": "answers", "message": _("Already submitted.")}], status=409)
+    if now > attempt.deadline:
+        raise DomainError(_("Time is up: answers given after the deadline are not saved."),
+                          [{"field": "answers", "message": _("The deadline has passed.")}], status=409)
+    types = dict(attempt.questions.values_list("question_id", "version__type"))
+    errors = []
+    for key, value in answers.items():
+        qid = int(key) if str(key).isdigit() else None
+        if qid not in types:
+            errors.append({"field": f"answers.{key}", "message": _("Not a question of this attempt.")})
+        elif not _check_value(types[qid], value):
+            errors.append({"field": f"answers.{key}", "message": _("Not a valid answer for a %(type)s question.") % {"type": QuestionType(types[qid]).label}})
+    if errors:
+        raise DomainError(_("Some answers were not saved: %(fields)s") % {"fields": ", ".join(e["field"] for e in errors)}, errors)
+    merged = dict(attempt.answers)
+    for key, value in answers.items():
+        if value is None or grading.is_blank_response(value):
+            merged.pop(str(int(key)), None)
+        else:
+            merged[str(int(key))] = value
+    attempt.answers, attempt.saved_at = merged, now
+    attempt.save(update_fields=["answers", "saved_at"])
+    return attempt
+
+
+def _choose_counted(attempts: list[Attempt], method: str) -> Attempt | None:
+    graded = [a for a in attempts if a.status == Attempt.Status.SUBMITTED]
+    if not graded:
+        return None
+    if method == Exam.Grading.FIRST:
+        return min(graded, key=lambda a: a.number)
+    if method == Exam.Grading.LAST:
+        return max(graded, key=lambda a: a.number)
+    return max(graded, key=lambda a: (a.score or 0, -a.number))
+
+
+def _grade(attempt: Attempt) -> None:
+    exam = attempt.exam
+    rows = list(attempt.questions.select_related("version").only(
+        "id", "attempt_id", "question_id", "points", "version__type", "version__answer", "version__options"))
+    total = Decimal("0.00")
+    for aq in rows:
+        aq.response = attempt.answers.get(str(aq.question_id))
+        aq.score = grading.score(points=aq.points, type=aq.version.type, answer=aq.version.answer, options=aq.version.options,
+                                 response=aq.response, partial=exam.multiple_partial)
+        total += aq.score
+    AttemptQuestion.objects.bulk_update(rows, ["response", "score"], batch_size=500)
+    attempt.score = total
+    attempt.passed = attempt.max_score > 0 and total * 100 >= exam.pass_percent * attempt.max_score
+
+
+def _close(attempt: Attempt, *, now: dt.datetime, status: str, auto: bool, acting_user: Any) -> Attempt:
+    """Grade (or discard) a locked open attempt, mark the attempt that counts, record facts and the audit."""
+    exam = attempt.exam
+    if status == Attempt.Status.SUBMITTED:
+        _grade(attempt)
+    attempt.status, attempt.submitted_at, attempt.auto_submitted = status, now, auto
+    attempt.save(update_fields=["status", "submitted_at", "auto_submitted", "score", "passed"])
+    others = list(Attempt.objects.filter(exam=exam, member_id=attempt.member_id).exclude(pk=attempt.pk).only("id", "number", "status", "score", "passed", "counts"))
+    counted = _choose_counted([*others, attempt], exam.grading_method)
+    for a in [*others, attempt]:
+        should = counted is not None and a.pk == counted.pk
+        if a.counts != should:
+            Attempt.objects.filter(pk=a.pk).update(counts=should)
+            a.counts = should
+    if status == Attempt.Status.SUBMITTED:
+        base = {"member_id": attempt.member_id, "org_id": attempt.org_id, "org_path": attempt.org_path, "occurred_at": now,
+                "source_type": "exams.attempt", "source_id": str(attempt.pk)}
+        facts = [base | {"kind": FactKind.EXAM_SCORE, "quantity": attempt.score}]
+        if attempt.passed and not any(a.passed for a in others):
+            facts.append(base | {"kind": FactKind.EXAM_PASSED, "quantity": Decimal(1)})
+        facts_record_bulk(facts)
+    audit(acting_user, "exams.attempt_submit" if status == Attempt.Status.SUBMITTED else "exams.attempt_discard", attempt,
+          org_path=attempt.org_path, after={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed, "auto": auto},
+          actor_name="" if acting_user is not None else "system")
+    return attempt
+
+
+@transaction.atomic
+def attempt_submit(*, attempt_id: int, user: Any) -> Attempt:
+    """Submit and grade. Submitting twice answers the first result; after the deadline only what was saved in
+    time is graded (or, under "not counted unless submitted in time", the attempt is not counted)."""
+    attempt = attempt_for_member(attempt_id=attempt_id, user=user, lock=True)
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        return attempt
+    now = timezone.now()
+    late = now > attempt.deadline
+    if late and attempt.exam.on_timeout == Exam.OnTimeout.DISCARD:
+        return _close(attempt, now=now, status=Attempt.Status.ABANDONED, auto=False, acting_user=user)
+    return _close(attempt, now=now, status=Attempt.Status.SUBMITTED, auto=late, acting_user=user)
+
+
+@transaction.atomic
+def attempt_finish_expired(*, attempt: Attempt) -> Attempt:
+    """Finish one attempt whose time ran out: submit what was saved, or leave it uncounted (exam setting)."""
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt.pk)
+    if attempt.status != Attempt.Status.IN_PROGRESS or timezone.now() <= attempt.deadline:
+        return attempt
+    status = Attempt.Status.SUBMITTED if attempt.exam.on_timeout == Exam.OnTimeout.SUBMIT else Attempt.Status.ABANDONED
+    return _close(attempt, now=timezone.now(), status=status, auto=True, acting_user=None)
+
+
+def attempts_finish_expired(*, limit: int = 5000) -> int:
+    """The job: finish every open attempt past its deadline (each in its own transaction)."""
+    cutoff = timezone.now() - GRACE
+    done = 0
+    for attempt in Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lt=cutoff).only("id").order_by("deadline")[:limit]:
+        attempt_finish_expired(attempt=attempt)
+        done += 1
+    return done
