@@ -124,8 +124,9 @@ class DemoSeeder:
     def __init__(
         self, *, members: int, seed: int = 1, today: dt.date | None = None, facts_per_member: int | None = None,
         accounts: int = 2000, chunk_size: int = 10_000, insert_mode: str | None = None, progress: bool = True,
-        out: TextIO | None = None,
+        app_hooks: bool = True, out: TextIO | None = None,
     ) -> None:
+        self.app_hooks = app_hooks
         self.n = members
         self.seed = seed
         self.today = today or timezone.localdate()
@@ -190,7 +191,8 @@ class DemoSeeder:
             self._finish_demo_accounts()
         self._reset_sequences()
         self.result.phases["posts and links"] = time.perf_counter() - phase
-        self._app_hooks()
+        if self.app_hooks:
+            self._app_hooks()
         phase = time.perf_counter()
         self._analyze()
         self.result.phases["vacuum/analyze"] = time.perf_counter() - phase
@@ -431,31 +433,17 @@ class DemoSeeder:
         self.result.users += len(users)
 
     def _facts(self, rng: random.Random, out: list[tuple[Any, ...]], mid: int, org_id: int, path: str, p: Person, theme_day: int) -> None:
-        """About ``fpm`` facts over the past year: logins, study time and theme Party days attended."""
+        """About ``fpm`` logins over the past year. Meetings, dues and study write their own facts from their own
+        demo records (their ``demo_data`` hooks), so every number on a dashboard traces back to a record."""
         n = self.fpm if p.status in ACTIVE else max(1, self.fpm // 3)
         if n <= 0:
             return
         t = self.today.toordinal()
         joined = p.probationary_date if p.status in ACTIVE else p.application_date
         since = min(max(t - 364, joined.toordinal() if joined else t - 364), t - 1)
-        months = list(range(1, 13))
-        rng.shuffle(months)
         for _ in range(n):
-            r = rng.random()
-            if r < 0.2 and p.status in ACTIVE and months:
-                m = months.pop()
-                y, mo = divmod(self.today.year * 12 + self.today.month - 1 - m, 12)
-                day = dt.date(y, mo + 1, theme_day).toordinal()
-                if day < since:
-                    continue
-                at = _utc(day, 14 * 3600 + 30 * 60)
-                out.append((mid, org_id, path, FactKind.MEETING_ATTENDED, ONE, at, FACT_SOURCE, ""))
-            elif r < 0.55:
-                at = _utc(rng.randint(since, t - 1), rng.randint(7 * 3600, 23 * 3600))
-                out.append((mid, org_id, path, FactKind.STUDY_SECONDS, Decimal(rng.randint(5, 60) * 60), at, FACT_SOURCE, ""))
-            else:
-                at = _utc(rng.randint(since, t - 1), rng.randint(7 * 3600, 23 * 3600))
-                out.append((mid, org_id, path, FactKind.LOGIN, ONE, at, FACT_SOURCE, ""))
+            at = _utc(rng.randint(since, t - 1), rng.randint(7 * 3600, 23 * 3600))
+            out.append((mid, org_id, path, FactKind.LOGIN, ONE, at, FACT_SOURCE, ""))
 
     # --- posts and extra memberships -------------------------------------------------------
 

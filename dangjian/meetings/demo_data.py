@@ -97,7 +97,7 @@ def seed(*, today: dt.date, members: int, seed: int = 1, out: Any = None) -> dic
             cur.execute(FACT_SQL.format(**t), [FactKind.MEETING_ATTENDED.value, first_id])
     _committee_attendance(first_id)
     if out is not None:
-        out.write(f"  meetings: {len(rows):,} meetings, {attendances:,} attendance rows")
+        out.write(f"  meetings: {len(rows):,} meetings, {attendances:,} attendance rows\n")
     return {"meetings": len(rows), "attendances": attendances}
 
 
@@ -120,3 +120,8 @@ def _committee_attendance(first_id: int) -> None:
             for m in Meeting.objects.filter(id__gte=first_id, audience=Meeting.Audience.COMMITTEE).only("id", "org_id", "starts_at")
             for mid in by_org.get(m.org_id, [])]
     Attendance.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+
+
+def seed_demo(ctx: Any) -> None:
+    """The seed_demo hook: a year of meetings (three months above 200,000 members)."""
+    seed(today=ctx.today, members=ctx.members, seed=ctx.seed, out=ctx.out)

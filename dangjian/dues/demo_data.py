@@ -1,4 +1,4 @@
-"""Demo history for dues (called by seed_demo): bases, a year of bills, payments and some arrears — set-based."""
+"""Demo history for dues (``seed_demo(ctx)``, called by seed_demo): bases, a year of bills, payments and some arrears — set-based."""
 
 from __future__ import annotations
 
@@ -84,5 +84,10 @@ def seed(*, today: dt.date, members: int, out: Any = None) -> dict[str, int]:
             cur.execute(FACT_SQL.format(**t), [FactKind.DUES_PAID_ON_TIME.value, at, period])
             written += cur.rowcount
     if out is not None:
-        out.write(f"  dues: {bills:,} bills over {months} months, {written:,} paid on time")
+        out.write(f"  dues: {bills:,} bills over {months} months, {written:,} paid on time\n")
     return {"bills": bills, "paid": written}
+
+
+def seed_demo(ctx: Any) -> None:
+    """The seed_demo hook: a year of dues (three months above 200,000 members)."""
+    seed(today=ctx.today, members=ctx.members, out=ctx.out)
