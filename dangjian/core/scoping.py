@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -72,10 +73,20 @@ def clear_scope_cache(user: Any) -> None:
         delattr(user, _CACHE_ATTR)
 
 
+def prefix_q(prefix: str, field: str = "org_path", top: str = "~") -> Q:
+    """``field`` starts with ``prefix``, written so that the database's index serves it: on PostgreSQL a LIKE
+    (varchar_pattern_ops index, orgs migration 0002); on SQLite, whose LIKE never uses an index, a range
+    (paths use only 0-9A-Z, so everything under the prefix sorts below prefix + '~' in binary order; pass a
+    higher ``top`` for other text, e.g. names)."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + top})
+    return Q(**{f"{field}__startswith": prefix})
+
+
 def path_q(paths: list[str], field: str = "org_path") -> Q:
     q = Q(pk__in=[])
     for p in paths:
-        q |= Q(**{f"{field}__startswith": p})
+        q |= prefix_q(p, field)
     return q
 
 
@@ -112,10 +123,25 @@ def members_visible_to(user: Any, perm: str = "members.view") -> QuerySet[Member
         return Member.objects.all()
     if not user or not user.is_authenticated:
         return Member.objects.none()
-    q = path_q(scope_paths(user, perm))
-    if perm == "members.view":
+    paths = scope_paths(user, perm)
+    q = path_q(paths)
+    if perm == "members.view" and not _own_record_in(user, paths):
+        # The OR defeats the path index, so it is added only when the user's own record lies outside the scope.
         q |= Q(user=user)
     return Member.objects.filter(q)
+
+
+def _own_record_in(user: Any, paths: list[str]) -> bool:
+    if not paths:
+        return False
+    cache: dict[str, Any] = getattr(user, _CACHE_ATTR, None) or {}
+    if "_own_path" not in cache:
+        from dangjian.orgs.models import Member
+
+        cache["_own_path"] = Member.objects.filter(user=user).values_list("org_path", flat=True).first()
+        setattr(user, _CACHE_ATTR, cache)
+    own = cache["_own_path"]
+    return own is None or any(own.startswith(p) for p in paths)
 
 
 def get_or_404(queryset: QuerySet[Any], **lookup: Any) -> Any:

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core.scoping import members_visible_to, orgs_visible_to, path_q
+from dangjian.core.scoping import members_visible_to, orgs_visible_to, path_q, prefix_q
 
 from .models import ACTIVE_STATUSES, Member, MemberStatus, Org, OrgPost
 
@@ -20,21 +20,34 @@ LIST_FIELDS = [
     "org__name", "is_mobile", "out_of_contact_since", "education",
 ]
 
+_EMPLOYEE_NO = re.compile(r"^[A-Za-z]{0,4}\d{3,}$")  # E0687954, 10023: an employee number, not a name
 _PINYIN_QUERY = re.compile(r"^[A-Za-z][A-Za-z '’]*$")
 
 
-def member_search_q(q: str) -> Q:
-    """Name, pinyin (zhangsan), pinyin initials (zs) or employee number."""
+BRANCH_DEPTH = 3  # group → subsidiary → branch: below this a scope holds a few hundred people at most
+
+
+def member_search_q(q: str, *, part_of_name: bool = False) -> Q:
+    """Name prefix (张 / 张三), pinyin (zhangsan), pinyin initials (zs) or exact employee number.
+
+    Every branch is an indexed prefix or equality test: a "contains" search reads the whole scope, which at
+    a million members costs most of a second (bench: member list), so names match from their start — except
+    with ``part_of_name`` (a branch-sized scope), where 三丰 also finds 张三丰.
+    """
     q = q.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     if not q:
         return Q()
-    cond = Q(employee_no__iexact=q)
+    cond = Q(employee_no=q) | Q(employee_no=q.upper())
+    if _EMPLOYEE_NO.match(q):
+        return cond
     if _PINYIN_QUERY.match(q):
         # "Zhang San", "zhangsan", "xi'an" and "zs" all compare against the stored lower-case forms.
         low = re.sub(r"[ '’]", "", q).lower()
-        cond |= Q(name_pinyin__startswith=low) | Q(name_initials__startswith=low)
+        cond |= prefix_q(low, "name_pinyin") | prefix_q(low, "name_initials")
     else:
-        cond |= Q(name__startswith=q) | Q(name__contains=q) if len(q) > 1 else Q(name__startswith=q)
+        cond |= prefix_q(q, "name", top="\U0010ffff")
+        if part_of_name and len(q) > 1:
+            cond |= Q(name__contains=q)
     return cond
 
 
@@ -44,12 +57,20 @@ def member_list(user: Any, *, q: str = "", org: Org | None = None, status: str =
 
     qs = apply_filters(members_visible_to(user), gender=gender, age=age, education=education, join_year=join_year)
     if org is not None:
-        qs = qs.filter(org_path__startswith=org.path)
+        qs = qs.filter(prefix_q(org.path))
     if status:
         qs = qs.filter(status=status)
     if q:
-        qs = qs.filter(member_search_q(q))
+        narrow = org.depth >= BRANCH_DEPTH if org is not None else _scope_is_narrow(user)
+        qs = qs.filter(member_search_q(q, part_of_name=narrow))
     return qs.select_related("org").only(*[f for f in LIST_FIELDS if "__" not in f], "org__name").order_by("id")
+
+
+def _scope_is_narrow(user: Any) -> bool:
+    from dangjian.core.scoping import is_global_admin, scope_paths
+
+    paths = scope_paths(user)
+    return not is_global_admin(user) and all(len(p) >= BRANCH_DEPTH * Org.steplen for p in paths)
 
 
 def org_children(user: Any, parent: Org | None) -> QuerySet[Org]:

@@ -111,14 +111,19 @@ def _q(api, **params):
     ("zsf", {"张三丰"}),
     ("张三", {"张三", "张三丰"}),
     ("张", {"张三", "张三丰", "张珊"}),  # one character: the surname
-    ("三丰", {"张三丰"}),  # part of a name
-    ("小明", {"王小明"}),
+    ("三丰", set()),  # part of a name: not over a whole group (a full scan at scale), see below
     ("a0002", {"周舒"}),  # employee number, any case
     ("ZS0001", {"张三丰"}),
     ("nobody", set()),
 ])
 def test_q_matches_name_pinyin_initials_and_employee_number(people, api_as, q, expected):
     assert _q(api_as(people.committee), q=q) == expected
+
+
+@pytest.mark.parametrize(("q", "expected"), [("三丰", {"张三丰"}), ("小明", {"王小明"}), ("三", set())])
+def test_part_of_a_name_is_found_in_a_branch_sized_scope(people, api_as, q, expected):
+    assert _q(api_as(people.secretary_a), q=q) == expected
+    assert _q(api_as(people.committee), q=q, org=people.branch_a.pk) == expected
 
 
 def test_the_web_list_searches_the_same_way(client, people):
