@@ -226,7 +226,6 @@ def member_list_scenarios(rng: random.Random) -> list[tuple[str, dict[str, Any]]
 
 def run_member_list(user: Any, scenarios: list[tuple[str, dict[str, Any]]], passes: int) -> dict[str, Any]:
     from dangjian.core.pagination import CappedPaginator
-
     from dangjian.core.scoping import clear_scope_cache
     from dangjian.orgs.selectors import member_list
 

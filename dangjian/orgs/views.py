@@ -6,9 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-
-from dangjian.core.pagination import CappedPaginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core import crypto
 from dangjian.core.errors import DomainError
+from dangjian.core.pagination import CappedPaginator
 from dangjian.core.scoping import get_or_404, has_org_perm, members_visible_to, orgs_visible_to
 
 from . import selectors, services
