@@ -50,6 +50,7 @@ lint: .venv/.installed
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.dues
 
 messages: .venv/.installed
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench
