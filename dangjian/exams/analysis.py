@@ -199,10 +199,11 @@ def exam_statistics(exam: Exam, paths: list[str] | None = None) -> ExamStats:
         by_version[version_id].append((float(points), x, float(o or 0), c))
         by_slot[slot][x] += c
     stats.items = [_item(v, r) for v, r in by_version.items()]
-    info = {v["id"]: v for v in QuestionVersion.objects.filter(pk__in=list(by_version)).values("id", "question_id", "number", "type", "stem")}
+    info: dict[int, dict[str, Any]] = {
+        r["id"]: dict(r) for r in QuestionVersion.objects.filter(pk__in=list(by_version)).values("id", "question_id", "number", "type", "stem")}
     for item in stats.items:
-        v = info[item.version_id]
-        item.question_id, item.version_number, item.type, item.stem = v["question_id"], v["number"], v["type"], v["stem"]
+        row = info[item.version_id]
+        item.question_id, item.version_number, item.type, item.stem = row["question_id"], row["number"], row["type"], row["stem"]
     stats.items.sort(key=lambda i: (i.question_id, i.version_number))
     p = len(by_slot)
     if p > 1 and stats.n > 2 and stats.sd:

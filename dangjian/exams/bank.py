@@ -73,11 +73,13 @@ def _split_list(raw: Any) -> list[str]:
     return [p.strip() for p in re.split(r"[,，、;；\n]", str(raw or "")) if p.strip()]
 
 
-def parse_content(data: dict[str, Any], *, old_options: list[dict[str, str]] | None = None) -> tuple[QuestionContent | None, list[dict[str, str]]]:
+def parse_content(data: dict[str, Any], *, old_options: list[dict[str, str]] | None = None,
+                  new_id: Any = new_option_id) -> tuple[QuestionContent | None, list[dict[str, str]]]:
     """Validate plain question fields; return the parsed content or the list of field errors.
 
     ``data``: type, stem, options (list of texts), answer, explanation, difficulty, knowledge_points, category.
-    Option ids are kept from ``old_options`` position by position, so an edited question keeps its ids.
+    Option ids are kept from ``old_options`` position by position, so an edited question keeps its ids; new ones
+    come from ``new_id()`` (random; the demo passes a seeded generator so that it stays deterministic).
     """
     errors: list[dict[str, str]] = []
 
@@ -111,7 +113,7 @@ def parse_content(data: dict[str, Any], *, old_options: list[dict[str, str]] | N
         elif len({normalise_text(t) for t in texts}) != len(texts):
             bad("options", _("Two options have the same text."))
         old = old_options or []
-        options = [{"id": old[i]["id"] if i < len(old) else new_option_id(), "text": t[:500]} for i, t in enumerate(texts)]
+        options = [{"id": old[i]["id"] if i < len(old) else new_id(), "text": t[:500]} for i, t in enumerate(texts)]
         letters = [c for c in normalise_text(raw_answer).upper() if c.isalpha()]
         if not letters:
             bad("answer", _("Give the right option as letters, e.g. B or ACD."))

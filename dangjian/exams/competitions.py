@@ -212,13 +212,14 @@ def branch_board(competition: Competition, *, within: str | None = None, now: dt
         qs = qs.filter(org_path__startswith=within)
     board = (qs.values("org_id", name=F("org__name")).annotate(players=Count("id"), value=Avg(F("score") * 100 / F("max_score")))
              .annotate(rank=Window(expression=Rank(), order_by=F("value").desc())).order_by("rank", "name"))
-    return list(board)
+    return [dict(r) for r in board]
 
 
 def person_board(competition: Competition, *, limit: int = 50, now: dt.datetime | None = None) -> list[dict[str, Any]] | None:
     """Persons ranked, only where the organiser turned the person leaderboard on (None otherwise)."""
     if not competition.person_leaderboard:
         return None
+    qs: Any
     if competition.kind == Competition.Kind.CHALLENGE:
         qs = (ChallengeRun.objects.filter(competition=competition).values("member_id", name=F("member__name"), branch=F("org__name"))
               .annotate(value=Max("streak")))
@@ -226,7 +227,7 @@ def person_board(competition: Competition, *, limit: int = 50, now: dt.datetime 
         exam = competition_round(competition, now)
         qs = (Attempt.objects.filter(exam=exam, counts=True).values("member_id", name=F("member__name"), branch=F("org__name"))
               .annotate(value=Max("score")))
-    return list(qs.annotate(rank=Window(expression=Rank(), order_by=F("value").desc())).order_by("rank", "name")[:limit])
+    return [dict(r) for r in qs.annotate(rank=Window(expression=Rank(), order_by=F("value").desc())).order_by("rank", "name")[:limit]]
 
 
 def my_best(competition: Competition, member: Member | None) -> int | None:

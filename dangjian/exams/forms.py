@@ -57,7 +57,7 @@ class RuleForm(forms.Form):
     count = forms.IntegerField(label=_("Number"), min_value=1, max_value=300)
     difficulty_min = forms.IntegerField(label=_("Difficulty from"), min_value=1, max_value=5, initial=1)
     difficulty_max = forms.IntegerField(label=_("to"), min_value=1, max_value=5, initial=5)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)  # type: ignore[arg-type]
+    category: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)  # type: ignore[arg-type]
     points = forms.DecimalField(label=_("Points each"), min_value=Decimal("0.5"), max_value=Decimal("100"), decimal_places=2)
 
     def __init__(self, *args: Any, bank: QuestionBank, **kwargs: Any) -> None:

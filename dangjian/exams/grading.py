@@ -87,9 +87,9 @@ def fraction(*, type: str, answer: Any, options: list[dict[str, Any]], response:
         accepted = [{normalise_text(v) for v in variants} for variants in answer]
         if not accepted:
             return Decimal(0)
-        given = _blanks(response, len(accepted))
-        right = sum(1 for g, ok in zip(given, accepted, strict=True) if g and g in ok)
-        return Decimal(right) / Decimal(len(accepted))
+        texts = _blanks(response, len(accepted))
+        hits = sum(1 for g, ok in zip(texts, accepted, strict=True) if g and g in ok)
+        return Decimal(hits) / Decimal(len(accepted))
     return Decimal(0)
 
 

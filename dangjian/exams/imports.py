@@ -109,8 +109,9 @@ def questions_import(*, bank: QuestionBank, upload: Any, acting_user: Any) -> di
             else:
                 question = existing[qid]
                 if question.current_version is not None:
-                    content, _p = parse_content(vars(content) | {"options": [o["text"] for o in content.options],
-                                                                  "answer": _letters_or_raw(content)}, old_options=question.current_version.options)
+                    reparsed, _p = parse_content(vars(content) | {"options": [o["text"] for o in content.options],
+                                                                   "answer": _letters_or_raw(content)}, old_options=question.current_version.options)
+                    content = reparsed or content
                 question_edit(question=question, content=content, acting_user=acting_user)
                 updated += 1
         audit(acting_user, "exams.questions_import", bank, org_path=bank.org_path,

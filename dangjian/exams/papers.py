@@ -68,21 +68,22 @@ def _rule_q(rule: RuleSpec | PaperRule) -> Q:
     return q
 
 
-def rule_pools(bank: QuestionBank, rules: list[Any]) -> list[list[tuple[int, int]]]:
+def rule_pools(bank: QuestionBank | int, rules: list[Any]) -> list[list[tuple[int, int]]]:
     """For each rule, the (question id, current version id) pairs of the bank's questions in use that match it.
     One query: the rules are OR-ed together and the rows sorted to their rules in Python."""
     if not rules:
         return []
+    bank_id = bank if isinstance(bank, int) else bank.pk
     combined = Q(pk__in=[])
     for rule in rules:
         combined |= _rule_q(rule)
-    rows = list(Question.objects.filter(combined, bank=bank, is_active=True, current_version__isnull=False)
+    rows = list(Question.objects.filter(combined, bank_id=bank_id, is_active=True, current_version__isnull=False)
                 .values_list("id", "current_version_id", "type", "difficulty", "category_path"))
     kp_sets: dict[int, set[int]] = {}
     for rule in rules:
         kp = rule.knowledge_point
         if kp is not None and kp.pk not in kp_sets:
-            kp_sets[kp.pk] = set(Question.objects.filter(bank=bank, current_version__knowledge_points=kp).values_list("id", flat=True))
+            kp_sets[kp.pk] = set(Question.objects.filter(bank_id=bank_id, current_version__knowledge_points=kp).values_list("id", flat=True))
     pools = []
     for rule in rules:
         prefix = rule.category.path if rule.category is not None else ""
@@ -253,7 +254,7 @@ def draw(paper: Paper, rng: random.Random) -> list[Slot]:
                 .order_by("position").values_list("question_id", "question__current_version_id", "points"))
         return [Slot(i, q, v, p) for i, (q, v, p) in enumerate(rows)]
     rules = list(paper.rules.select_related("category", "knowledge_point").order_by("position"))
-    pools = rule_pools(paper.bank, rules)
+    pools = rule_pools(paper.bank_id, rules)
     picked = _match(pools, [r.count for r in rules], rng)
     if picked is None:
         raise DomainError(_("The question bank can no longer fill this paper: questions were taken out of use. Tell the organiser."), status=409)

@@ -27,7 +27,7 @@ from .services import review_allowed
 @login_required
 def exam_list(request: HttpRequest) -> HttpResponse:
     member = getattr(request.user, "member", None)
-    governs = user_has_any_org_role(request.user)
+    governs = user_has_any_org_role(request.user)  # type: ignore[arg-type]
     if member is None and not governs:
         raise Http404
     open_exams = my_open_exams(member)
@@ -118,14 +118,19 @@ def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
     review = []
     for aq in rows:
         q = attempts._shown(aq, aq.version)
+        given = attempt.answers.get(str(aq.question_id))
         right_ids = aq.version.answer if isinstance(aq.version.answer, list) else [aq.version.answer]
         if aq.version.type == QuestionType.JUDGE:
             right_ids = ["true" if aq.version.answer else "false"]
-        review.append({"q": q, "response": aq.response, "score": aq.score, "points": aq.points, "right_ids": right_ids if show else [],
+        review.append({"q": q, "response": given, "score": aq.score, "points": aq.points, "right_ids": right_ids if show else [],
                        "answer": aq.version.answer if show else None, "explanation": aq.version.explanation if show else "",
-                       "chosen": _chosen(aq.response),
-                       "response_text": "；".join(map(str, aq.response)) if isinstance(aq.response, list) else (aq.response or "")})
+                       "chosen": _chosen(given),
+                       "response_text": "；".join(map(str, given)) if isinstance(given, list) else (given or "")})
     return render(request, "exams/result.html", {"attempt": attempt, "exam": attempt.exam, "review": review, "show": show})
+
+
+def _points(value: Any) -> str:
+    return format(value.normalize(), "f") if value is not None else "—"
 
 
 def _chosen(response: Any) -> list[str]:
@@ -151,7 +156,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("exams:attempt", pk=attempt.pk)
     done = attempts.attempt_submit(attempt_id=attempt.pk, user=request.user)
     if done.status == Attempt.Status.SUBMITTED:
-        messages.success(request, _("Submitted: %(score)s of %(max)s.") % {"score": done.score, "max": done.max_score})
+        messages.success(request, _("Submitted: %(score)s of %(max)s.") % {"score": _points(done.score), "max": _points(done.max_score)})
     else:
         messages.warning(request, _("Time ran out before you submitted; this attempt does not count."))
     return redirect("exams:attempt", pk=attempt.pk)

@@ -139,6 +139,7 @@ class HitOut(Schema):
 class SearchOut(Schema):
     items: list[HitOut]
     count: int
+    more: bool = False  # more matches than ``count``: refine the words
 
 
 @router.get("/search", response=SearchOut)
@@ -146,8 +147,9 @@ def search_resources(request: HttpRequest, q: str = Query("", max_length=200), p
                      page_size: int = Query(20, ge=1, le=100)) -> dict[str, Any]:  # type: ignore[type-arg]
     """Chinese full-text search (jieba): every word must match; highlighted with <mark>. No words → no results."""
     hits, count = search.search(request.user, q, offset=(page - 1) * page_size, limit=page_size)
-    return {"items": [HitOut(id=h.resource.pk, kind=h.resource.kind, title=h.resource.title, title_html=h.title_html,
-                             snippet_html=h.snippet_html, rank=h.rank) for h in hits], "count": count}
+    more = count > search.COUNT_CAP
+    return {"more": more, "count": min(count, search.COUNT_CAP), "items": [HitOut(id=h.resource.pk, kind=h.resource.kind, title=h.resource.title, title_html=h.title_html,
+                             snippet_html=h.snippet_html, rank=h.rank) for h in hits]}
 
 
 class RecommendationOut(Schema):

@@ -161,6 +161,17 @@ def seed_demo(ctx: Any) -> None:
     firsts = [r for r in resources if r._demo[0] in (0, 2) and r._demo[1] < 3]  # type: ignore[attr-defined]
     CourseItem.objects.bulk_create([CourseItem(course=course, resource=r, position=i) for i, r in enumerate(firsts)])
     _history(ctx, rng, resources, required, now, course_items=firsts)
+    analyze()
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load (PostgreSQL plans a search join on them)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            for table in ("learning_resource", "learning_studyprogress", "learning_search_doc", "learning_mapitem"):
+                c.execute(f"ANALYZE {table}")
 
 
 def _history(ctx: Any, rng: random.Random, resources: list[Resource], required: dict[str, set[int]], now: dt.datetime,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from dangjian.core.scoping import path_q
 from dangjian.orgs.models import Member, Org
 
 from . import textseg
@@ -69,7 +70,9 @@ def evaluate_offline(*, k: int = 10, test_fraction: float = 0.2, max_members: in
         members_ids = sorted(rng.sample(members_ids, max_members))
     members = list(Member.objects.filter(pk__in=members_ids).only("id", "org_path", "job_title", "department", "user_id"))
     roles = roles_of(members)
-    res = list(Resource.objects.filter(status=Resource.Status.PUBLISHED).values_list("id", "org_path", "group_wide", "tokens", "target_roles"))
+    roots = sorted({m.org_path[:STEP] for m in members})
+    res = list(Resource.objects.filter(path_q(roots), status=Resource.Status.PUBLISHED)
+               .values_list("id", "org_path", "group_wide", "tokens", "target_roles"))
     resources = [(rid, path, group) for rid, path, group, _t, _r in res]
     engine = Hybrid({rid: toks.split() for rid, _p, _g, toks, _r in res}, {rid: set(r.split()) for rid, _p, _g, _t, r in res})
     neighbours = cooccurrence(set(items) for items in history.values())

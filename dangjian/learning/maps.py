@@ -161,7 +161,7 @@ def branch_map(*, org: Org, acting_user: Any) -> list[BranchRow]:
             if it.required:
                 counts[it.dimension][1] += 1
                 counts[it.dimension][0] += (m.pk, rid) in done
-        t = totals.get(m.pk, {})
+        t: Any = totals.get(m.pk, {})
         rows.append(BranchRow(m, {d: (counts[d][0], counts[d][1]) for d in Dimension.values}, (t.get("ms") or 0) // 1000,
                               t.get("completed") or 0))
     return rows

@@ -31,7 +31,7 @@ POPULAR_DAYS = 180
 STUDIED_MS = 60_000  # a minute of study counts as "studied" for the collaborative part
 
 # Words that describe what each role's work is about, added to the member's profile.
-ROLE_TERMS = {
+ROLE_TERMS: dict[str, str] = {
     LearnerRole.LEADER: "党委 领导 班子 全面从严治党 主体责任 决策 国有企业 改革 发展",
     LearnerRole.AFFAIRS: "党务 党务工作者 组织 发展党员 党费 党员教育 宣传 纪检",
     LearnerRole.SECRETARY: "支部书记 党支部 支部 三会一课 组织生活 主题党日 民主评议 党员管理 支部建设",

@@ -123,10 +123,11 @@ def sniff(upload: Any, kind: str) -> Sniffed:
     finally:
         fh.seek(0)
     if result is None:
-        expected = {
-            Resource.Kind.VIDEO: _("a video (MP4 or WebM)"), Resource.Kind.AUDIO: _("audio (MP3, M4A, WAV or WebM)"),
-            Resource.Kind.PDF: _("a PDF document"), Resource.Kind.SLIDES: _("slides (PPTX or PDF)"),
-        }.get(kind, _("no file for an article"))
+        formats = {
+            "video": _("a video (MP4 or WebM)"), "audio": _("audio (MP3, M4A, WAV or WebM)"),
+            "pdf": _("a PDF document"), "slides": _("slides (PPTX or PDF)"),
+        }
+        expected = formats.get(str(kind), _("no file for an article"))
         raise _err(_("This file is not %(what)s, or it is damaged.") % {"what": expected})
     return result
 

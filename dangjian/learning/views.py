@@ -15,10 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.media import ranged_file_response
-from dangjian.core.scoping import get_or_404, orgs_visible_to, user_has_any_org_role
+from dangjian.core.scoping import get_or_404, is_global_admin, orgs_visible_to, scope_paths
 from dangjian.orgs.models import Org
 
 from . import maps, search
@@ -48,6 +49,17 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
 
 
+def _without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def can_manage(user: Any) -> bool:
+    """Holds a role somewhere (authors resources, sets maps, reviews): the management links show."""
+    return is_global_admin(user) or bool(scope_paths(user, "orgs.view"))
+
+
 def _progress_for(request: HttpRequest, ids: list[int]) -> dict[int, StudyProgress]:
     member = getattr(request.user, "member", None)
     if member is None or not ids:
@@ -60,7 +72,7 @@ def cached_recommendations(request: HttpRequest, limit: int = 6) -> list[Any]:
     member = getattr(request.user, "member", None)
     if member is None:
         return []
-    key = f"learning:recs:{member.pk}"
+    key = f"learning:recs:{member.pk}:{get_language()}"  # the reasons are sentences in the user's language
     cached = cache.get(key)
     if cached is None:
         cached = [(r.resource.pk, str(r.reason)) for r in recommend(request.user, limit=limit)]
@@ -96,8 +108,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form, "page_obj": page, "rows": [(r, progress.get(r.pk)) for r in page.object_list], "current": current,
         "recommendations": [] if filtered else cached_recommendations(request),
-        "querystring": urlencode({k: v for k, v in request.GET.items() if k != "page"}), "search_form": SearchForm(),
-        "can_manage": user_has_any_org_role(request.user),
+        "querystring": _without_page(request), "search_form": SearchForm(),
+        "can_manage": can_manage(request.user),
     }
     return render(request, "learning/home.html", context, status=status)
 
@@ -153,9 +165,11 @@ def search_view(request: HttpRequest) -> HttpResponse:
         page_number = 1
     if q:
         hits, count = search.search(request.user, q, offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    more = count > search.COUNT_CAP
+    count = min(count, search.COUNT_CAP)
     pages = max(1, -(-count // PAGE_SIZE))
     return render(request, "learning/search.html", {
-        "form": form, "q": q, "hits": hits, "count": count, "page": page_number, "pages": pages,
+        "form": form, "q": q, "hits": hits, "count": count, "more": more, "page": page_number, "pages": pages,
         "prev_q": urlencode({"q": q, "page": page_number - 1}), "next_q": urlencode({"q": q, "page": page_number + 1}),
     })
 
@@ -174,7 +188,7 @@ def my_map(request: HttpRequest) -> HttpResponse:
     required = sum(len(v.required) for v in views)
     done = sum(v.required_done for v in views)
     return render(request, "learning/map.html", {"views": views, "required": required, "done": done,
-                                                 "can_manage": user_has_any_org_role(request.user),
+                                                 "can_manage": can_manage(request.user),
                                                  "percent": round(100 * done / required) if required else 100})
 
 
@@ -199,6 +213,8 @@ def branch_map(request: HttpRequest) -> HttpResponse:
     org = (form.cleaned_data.get("org") if form.is_bound else None) or choices.first()
     if org is None:
         raise Http404
+    if not form.is_bound:
+        form = BranchForm(initial={"org": org.pk}, user=request.user)
     rows = maps.branch_map(org=org, acting_user=request.user)
     dims = [(d, label) for d, label in Dimension.choices]
     table = [(r, [r.by_dimension[d] for d, _l in dims]) for r in rows]
@@ -211,7 +227,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     drafts = courses_visible_to(request.user).exclude(status="published").order_by("-updated_at")[:20]
     return render(request, "learning/courses.html", {"page_obj": page, "drafts": drafts, "querystring": "",
-                                                     "can_manage": user_has_any_org_role(request.user)})
+                                                     "can_manage": can_manage(request.user)})
 
 
 @login_required

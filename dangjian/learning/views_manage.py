@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core.errors import DomainError
 from dangjian.core.scoping import get_or_404, orgs_visible_to
+from dangjian.orgs.models import Org
 
 from . import maps, services, views
 from .models import Category, Course, Dimension, LearnerRole, LearningMap, MapItem, Resource
@@ -48,7 +49,7 @@ def _authoring_orgs(user: Any) -> Any:
 
 
 class ResourceForm(forms.Form):
-    org = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=None)  # type: ignore[arg-type]
+    org = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=Org.objects.none())
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Resource.Kind.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     summary = forms.CharField(label=gettext_lazy("Summary"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -145,10 +146,10 @@ def review(request: HttpRequest) -> HttpResponse:
 
 
 class CourseForm(forms.Form):
-    org = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=None)  # type: ignore[arg-type]
+    org = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=Org.objects.none())
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    resources = forms.ModelMultipleChoiceField(label=gettext_lazy("Resources, in order"), queryset=None,  # type: ignore[arg-type]
+    resources = forms.ModelMultipleChoiceField(label=gettext_lazy("Resources, in order"), queryset=Resource.objects.none(),
                                                widget=forms.SelectMultiple(attrs={"size": 10}))
     rule = forms.ChoiceField(label=gettext_lazy("Completion rule"), choices=Course.Rule.choices)
     required_count = forms.IntegerField(label=gettext_lazy("Items to complete"), required=False, min_value=0, max_value=500)
@@ -198,7 +199,7 @@ def course_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 # --- learning maps ----------------------------------------------------------------------------------------
 
 class MapForm(forms.Form):
-    org = forms.ModelChoiceField(label=gettext_lazy("Organisation"), queryset=None)  # type: ignore[arg-type]
+    org = forms.ModelChoiceField(label=gettext_lazy("Organisation"), queryset=Org.objects.none())
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=LearnerRole.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
 
@@ -208,7 +209,7 @@ class MapForm(forms.Form):
 
 
 class MapItemForm(forms.Form):
-    resource = forms.ModelChoiceField(label=gettext_lazy("Resource"), queryset=None)  # type: ignore[arg-type]
+    resource = forms.ModelChoiceField(label=gettext_lazy("Resource"), queryset=Org.objects.none())
     dimension = forms.ChoiceField(label=gettext_lazy("Dimension"), choices=Dimension.choices)
     required = forms.BooleanField(label=gettext_lazy("Required"), required=False, initial=True)
     post = forms.CharField(label=gettext_lazy("Only for the post (optional)"), max_length=64, required=False)

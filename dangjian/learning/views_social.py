@@ -15,18 +15,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core.errors import DomainError
-from dangjian.core.scoping import get_or_404, user_has_any_org_role
+from dangjian.core.scoping import get_or_404
 
 from . import reflections
-from .models import ReflectionComment, StudyProgress
+from .models import ReflectionComment, Resource, StudyProgress
 from .selectors import can_moderate, reflections_visible_to, resources_for_study
+from .views import can_manage
 from .views_manage import _apply_errors, refused
 
 PAGE_SIZE = 20
 
 
 class ReflectionForm(forms.Form):
-    resource = forms.ModelChoiceField(label=gettext_lazy("On"), queryset=None, required=False,  # type: ignore[arg-type]
+    resource = forms.ModelChoiceField(label=gettext_lazy("On"), queryset=Resource.objects.none(), required=False,
                                       empty_label=gettext_lazy("My study in general"))
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     body = forms.CharField(label=gettext_lazy("Reflection"), widget=forms.Textarea(attrs={"rows": 8}), max_length=10_000)
@@ -45,7 +46,7 @@ def reflection_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "learning/reflections.html", {"page_obj": page, "featured": featured, "querystring": "",
                                                          "can_write": getattr(request.user, "member", None) is not None,
-                                                         "can_manage": user_has_any_org_role(request.user)})
+                                                         "can_manage": can_manage(request.user)})
 
 
 @login_required

@@ -166,7 +166,7 @@ def transfer_list(request: HttpRequest, status: Transfer.Status | None = None, k
 def transfer_create(request: HttpRequest, payload: TransferCreate) -> Status[TransferDetailOut]:
     """Ask for a transfer: a member for themself, a secretary for a member of the branch."""
     if payload.member_id is None:
-        member = Member.objects.filter(user_id=request.user.pk).select_related("org").first()
+        member = Member.objects.filter(user_id=request.user.pk or 0).select_related("org").first()
         if member is None:
             raise DomainError(_("Name the member."), [{"field": "member_id", "message": _("Required")}])
     else:

@@ -207,7 +207,7 @@ def development_record_step(*, case: DevelopmentCase, number: int, done_on: dt.d
                             approver_org: Org | None = None, notice_from: dt.date | None = None,
                             notice_to: dt.date | None = None) -> DevelopmentStep:
     """Record the next step (step 6 may repeat while the person is an activist). Returns the step with its warnings."""
-    case = DevelopmentCase.objects.select_for_update().select_related("member", "member__org").get(pk=case.pk)
+    case = DevelopmentCase.objects.select_for_update(of=("self",)).select_related("member", "member__org").get(pk=case.pk)
     member = case.member
     require_org_perm(acting_user, member.org, "members.manage")
     if case.status != DevelopmentCase.Status.OPEN:
@@ -296,7 +296,7 @@ def development_record_step(*, case: DevelopmentCase, number: int, done_on: dt.d
 @transaction.atomic
 def development_extend_probation(*, case: DevelopmentCase, months: int, decided_on: dt.date, reason: str, acting_user: Any) -> DevelopmentCase:
     """Extend probation by 6 to 12 months, once, before the application for full membership."""
-    case = DevelopmentCase.objects.select_for_update().select_related("member", "member__org").get(pk=case.pk)
+    case = DevelopmentCase.objects.select_for_update(of=("self",)).select_related("member", "member__org").get(pk=case.pk)
     require_org_perm(acting_user, case.member.org, "members.manage")
     if case.status != DevelopmentCase.Status.OPEN or not 17 <= case.current_step <= 21:
         raise _err("months", _("Probation can be extended only during probation, before the application for full membership."))
@@ -320,7 +320,7 @@ def development_extend_probation(*, case: DevelopmentCase, months: int, decided_
 @transaction.atomic
 def development_stop(*, case: DevelopmentCase, reason: str, acting_user: Any) -> DevelopmentCase:
     """Close a case that will not go on (withdrawn, not admitted). The person's status changes on its own."""
-    case = DevelopmentCase.objects.select_for_update().select_related("member", "member__org").get(pk=case.pk)
+    case = DevelopmentCase.objects.select_for_update(of=("self",)).select_related("member", "member__org").get(pk=case.pk)
     require_org_perm(acting_user, case.member.org, "members.manage")
     if case.status != DevelopmentCase.Status.OPEN:
         raise _err("reason", _("This development case is closed."))

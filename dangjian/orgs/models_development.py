@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 __all__ = ["STAGES", "STEPS", "DevelopmentCase", "DevelopmentContact", "DevelopmentEvidence", "DevelopmentStep", "stage_of"]
 
 # 《中国共产党发展党员工作细则》(2014): stage → the step numbers it holds.
-STAGES: list[tuple[int, str, range]] = [
+STAGES: list[tuple[int, Any, range]] = [
     (1, _("Application"), range(1, 3)),  # 申请入党
     (2, _("Activist"), range(3, 7)),  # 入党积极分子的确定和培养教育
     (3, _("Candidate"), range(7, 12)),  # 发展对象的确定和考察
@@ -17,7 +19,7 @@ STAGES: list[tuple[int, str, range]] = [
     (5, _("Probation"), range(19, 26)),  # 预备党员的教育、考察和转正
 ]
 
-STEPS: dict[int, str] = {
+STEPS: dict[int, Any] = {
     1: _("Written application"),  # 递交入党申请书
     2: _("Talk with the applicant"),  # 党组织派人谈话
     3: _("Recommended and decided as activist"),  # 推荐和确定入党积极分子

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from dangjian.core.scoping import is_global_admin, members_visible_to, path_q, scope_paths
 
-from .models import Member, MemberStatus, Org
+from .models import MemberStatus, Org
 from .models_development import STAGES, STEPS, DevelopmentCase, stage_of
 from .models_transfer import ContactWarning
 from .timing import add_months
@@ -87,9 +87,8 @@ def case_row(case: DevelopmentCase, today: dt.date) -> dict[str, Any]:
             "due_label": str(STEPS[case.due_step]) if case.due_step else "", "due_on": case.due_on, "state": state}
 
 
-def applicants_without_case(user: Any, limit: int = 200) -> list[Member]:
-    return list(members_visible_to(user, "members.manage").filter(status=MemberStatus.APPLICANT, development_case__isnull=True)
-                .select_related("org").order_by("name", "id")[:limit])
+def has_applicants_without_case(user: Any) -> bool:
+    return members_visible_to(user, "members.manage").filter(status=MemberStatus.APPLICANT, development_case__isnull=True).exists()
 
 
 def contact_overview(user: Any, *, today: dt.date, limit: int = 100) -> dict[str, Any]:

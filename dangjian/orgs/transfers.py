@@ -127,7 +127,7 @@ def _move_primary(member: Member, org: Org, on: dt.date, reason: str, acting_use
 
 
 def _lock(transfer: Transfer) -> Transfer:
-    return Transfer.objects.select_for_update().select_related("member", "member__org", "from_org", "to_org", "approver_org").get(pk=transfer.pk)
+    return Transfer.objects.select_for_update(of=("self",)).select_related("member", "member__org", "from_org", "to_org", "approver_org").get(pk=transfer.pk)
 
 
 @transaction.atomic
@@ -139,7 +139,7 @@ def transfer_request(*, member: Member, kind: str, acting_user: Any, to_org: Org
     on = _day(on)
     if kind not in (Transfer.Kind.INTERNAL, Transfer.Kind.OUT):
         raise _err("kind", _("Choose a transfer within the system or out of it."))
-    member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     if member.status not in ACTIVE_STATUSES:
         raise _err("member", _("Only full and probationary members transfer their membership."))
     if Transfer.objects.filter(member=member, status__in=Transfer.OPEN).exists():
@@ -176,6 +176,8 @@ def transfer_request(*, member: Member, kind: str, acting_user: Any, to_org: Org
 def transfer_approve(*, transfer: Transfer, acting_user: Any, letter_no: str = "", on: dt.date | None = None) -> Transfer:
     """The old side's committee approves; going out of the system it issues the introduction letter."""
     transfer = _lock(transfer)
+    if transfer.approver_org is None:
+        raise Http404
     require_org_perm(acting_user, transfer.approver_org, "members.manage")
     on = _day(on)
     if transfer.status != Transfer.Status.PENDING_APPROVAL:
@@ -185,7 +187,7 @@ def transfer_approve(*, transfer: Transfer, acting_user: Any, letter_no: str = "
     if transfer.kind == Transfer.Kind.INTERNAL:
         transfer.status = Transfer.Status.PENDING_ACCEPTANCE
         notify(recipients=_roles_of(transfer.to_org), title=_("Transfer to accept: %(name)s from %(a)s") % {
-            "name": transfer.member.name, "a": transfer.from_org.name}, url=f"/orgs/transfers/{transfer.pk}/", kind="orgs.transfer")
+            "name": transfer.member.name, "a": transfer.origin}, url=f"/orgs/transfers/{transfer.pk}/", kind="orgs.transfer")
     else:
         letter_no = letter_no.strip()[:64] or f"{on:%Y}-{transfer.pk:05d}"
         transfer.status = Transfer.Status.LETTER_ISSUED
@@ -209,10 +211,10 @@ def transfer_accept(*, transfer: Transfer, acting_user: Any, on: dt.date | None 
     on = _day(on)
     if transfer.status != Transfer.Status.PENDING_ACCEPTANCE:
         raise _err("status", _("This transfer is not awaiting acceptance."))
-    member = Member.objects.select_for_update().select_related("org").get(pk=transfer.member_id)
+    member = Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=transfer.member_id)
     _dues_settled(member, on)
     before = snapshot(transfer, TRANSFER_AUDIT)
-    _move_primary(member, transfer.to_org, on, _("Transferred from %(a)s to %(b)s") % {"a": transfer.from_org.name, "b": transfer.to_org.name}, acting_user)
+    _move_primary(member, transfer.to_org, on, _("Transferred from %(a)s to %(b)s") % {"a": transfer.origin, "b": transfer.to_org.name}, acting_user)
     transfer.status, transfer.completed_on = Transfer.Status.COMPLETED, on
     transfer.save()
     _event(transfer, TransferEvent.Action.ACCEPTED, acting_user)
@@ -274,7 +276,7 @@ def transfer_confirm_receipt(*, transfer: Transfer, acting_user: Any, on: dt.dat
     on = _day(on)
     if transfer.status != Transfer.Status.LETTER_ISSUED:
         raise _err("status", _("No introduction letter is awaiting its receipt."))
-    member = Member.objects.select_for_update().select_related("org").get(pk=transfer.member_id)
+    member = Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=transfer.member_id)
     _dues_settled(member, on)
     before = snapshot(transfer, TRANSFER_AUDIT)
     Membership.objects.filter(member=member, kind=Membership.Kind.PRIMARY, ended_on__isnull=True).update(ended_on=on, end_reason="transferred out")
@@ -314,7 +316,7 @@ def transfer_receive(*, to_org: Org, acting_user: Any, letter_no: str, letter_is
     id_number = str(person.get("id_number") or "").strip().upper()
     if not id_number_valid(id_number):
         raise _err("id_number", _("Not a valid 18-digit ID number."))
-    member = Member.objects.select_for_update().select_related("org").filter(id_number_index=blind_index(id_number)).first()
+    member = Member.objects.select_for_update(of=("self",)).select_related("org").filter(id_number_index=blind_index(id_number)).first()
     how = _("Transferred in from %(org)s, letter %(no)s") % {"org": letter_issuer, "no": letter_no}
     if member is not None:
         if member.status != MemberStatus.TRANSFERRED_OUT:

@@ -21,9 +21,10 @@ from dangjian.core.scoping import get_or_404, has_org_perm, members_visible_to, 
 
 from . import development
 from .forms import DateInput
+from .forms_work import member_ref_field
 from .models import Member, MemberStatus, Org
 from .models_development import STAGES, STEPS, DevelopmentCase, DevelopmentContact, DevelopmentStep
-from .selectors_work import applicants_without_case, case_row, cases_visible_to, pipeline_rows, pipeline_summary
+from .selectors_work import case_row, cases_visible_to, has_applicants_without_case, pipeline_rows, pipeline_summary
 from .views import _apply_domain_error
 
 PAGE_SIZE = 50
@@ -36,8 +37,9 @@ class StartForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["member"]).queryset = members_visible_to(user, "members.manage").filter(
-            status=MemberStatus.APPLICANT, development_case__isnull=True)
+        applicants = members_visible_to(user, "members.manage").filter(status=MemberStatus.APPLICANT, development_case__isnull=True)
+        self.fields["member"] = member_ref_field(applicants.order_by("name", "id"), label=_("Applicant"))
+        self.order_fields(["member", "application_date", "notes"])
 
 
 class StepForm(forms.Form):
@@ -80,7 +82,7 @@ class ExtendForm(forms.Form):
 
 
 def _require_board(request: HttpRequest) -> None:
-    if not user_has_any_org_role(request.user):
+    if not request.user.is_authenticated or not user_has_any_org_role(request.user):
         raise Http404
 
 
@@ -107,7 +109,7 @@ def pipeline(request: HttpRequest, start_form: StartForm | None = None, status: 
         "overdue": overdue, "querystring": querystring.urlencode(), "today": today,
         "totals": {"people": sum(c.people for c in columns), "overdue": sum(c.overdue for c in columns), "soon": sum(c.due_soon for c in columns)},
         "start_form": start_form or (StartForm(user=request.user) if can_start else None),
-        "applicants": applicants_without_case(request.user) if can_start else [],
+        "has_applicants": can_start and has_applicants_without_case(request.user),
     }, status=status)
 
 

@@ -21,6 +21,7 @@ from dangjian.core.scoping import get_or_404, has_org_perm, members_visible_to, 
 
 from . import mobile, transfers
 from .forms import DateInput, id_number_valid
+from .forms_work import member_ref_field
 from .models import ACTIVE_STATUSES, Member, MemberStatus, Org
 from .models_transfer import ContactWarning, Transfer
 from .selectors_work import contact_overview
@@ -50,8 +51,8 @@ class TransferRequestForm(forms.Form):
         if managed is None:
             del self.fields["member"]
         else:
-            cast(forms.ModelChoiceField, self.fields["member"]).queryset = managed
-            self.fields["member"].required = True
+            self.fields["member"] = member_ref_field(managed, label=_("Member"))
+            self.order_fields(["member", "kind", "to_org", "external_org", "reason"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -124,6 +125,8 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         member = data.get("member") or own
+        if member is None:
+            raise Http404
         try:
             transfer = transfers.transfer_request(member=member, kind=data["kind"], to_org=data.get("to_org"), external_org=data.get("external_org", ""),
                                                   reason=data.get("reason", ""), acting_user=request.user)
@@ -176,7 +179,7 @@ def _timeline(transfer: Transfer, events: list[Any]) -> list[dict[str, Any]]:
     done = {e.action: e for e in events}
     items: list[dict[str, Any]] = []
     waiting = transfer.is_open
-    for key in STEP_PLAN[transfer.kind]:
+    for key in STEP_PLAN[Transfer.Kind(transfer.kind)]:
         if key in done:
             items.append({"label": STEP_LABELS[key], "event": done[key], "state": "done"})
         elif waiting:
@@ -246,14 +249,29 @@ def transfer_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 # --- Mobile and out-of-contact members ------------------------------------------------------------
 
+class ContactMarkForm(forms.Form):
+    member = forms.Field()
+    kind = forms.ChoiceField(choices=[("mobile", gettext_lazy("Mobile (away under 6 months)")), ("lost", gettext_lazy("Out of contact"))],
+                             label=gettext_lazy("What"))
+    since = forms.CharField(label=gettext_lazy("Since"), widget=DateInput(), required=False)  # checked by the service
+    whereabouts = forms.CharField(label=gettext_lazy("Whereabouts (mobile)"), max_length=128, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scope = members_visible_to(user, "members.manage").filter(status__in=ACTIVE_STATUSES).order_by("name", "id")
+        self.fields["member"] = member_ref_field(scope, label=_("Member"))
+        self.order_fields(["member", "kind", "since", "whereabouts"])
+        self.fields["since"].initial = timezone.localdate
+
+
 @login_required
-def contact_page(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
+def contact_page(request: HttpRequest, error: str = "", status: int = 200, mark_form: ContactMarkForm | None = None) -> HttpResponse:
     if not orgs_visible_to(request.user, "members.manage").exists():
         raise Http404
     today = timezone.localdate()
     data = contact_overview(request.user, today=today)
-    candidates = members_visible_to(request.user, "members.manage").filter(status__in=ACTIVE_STATUSES).order_by("name", "id")[:500]
-    return render(request, "orgs/transfer_contact.html", {**data, "today": today, "error": error, "candidates": candidates,
+    mark_form = mark_form or ContactMarkForm(user=request.user)
+    return render(request, "orgs/transfer_contact.html", {**data, "today": today, "error": error, "mark_form": mark_form,
                                                            "warning_kinds": ContactWarning.Kind}, status=status)
 
 
@@ -293,9 +311,8 @@ def contact_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def contact_mark(request: HttpRequest) -> HttpResponse:
-    """Record a member in scope as mobile or out of contact (the member chosen from a list)."""
-    member_id = request.POST.get("member", "")
-    kind = request.POST.get("kind", "")
-    if not member_id.isdigit() or kind not in ("mobile", "lost"):
-        return contact_page(request, error=_("Choose a member and what to record."), status=400)
-    return contact_act(request, int(member_id), kind)
+    """Record a member in scope as mobile or out of contact (chosen from a list, or by employee number)."""
+    form = ContactMarkForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return contact_page(request, error=_("Choose a member and what to record."), status=400, mark_form=form)
+    return contact_act(request, form.cleaned_data["member"].pk, form.cleaned_data["kind"])

@@ -50,7 +50,7 @@ def member_work_items(user: Any, section: WorkbenchSection) -> None:
     if transfer is not None:
         section.todos.append(WorkItem(title=_("My transfer: %(status)s") % {"status": transfer.get_status_display()},
                                       url=reverse("orgs:transfer_detail", args=[transfer.pk]), module="orgs"))
-    case = DevelopmentCase.objects.filter(member=own, status=DevelopmentCase.Status.OPEN).first()
-    if case is not None and case.next_step:
-        section.todos.append(WorkItem(title=_("My application: next, step %(n)d · %(label)s") % {"n": case.next_step, "label": STEPS[case.next_step]},
+    mine = DevelopmentCase.objects.filter(member=own, status=DevelopmentCase.Status.OPEN).first()
+    if mine is not None and mine.next_step:
+        section.todos.append(WorkItem(title=_("My application: next, step %(n)d · %(label)s") % {"n": mine.next_step, "label": STEPS[mine.next_step]},
                                       url=reverse("orgs:development_mine"), module="orgs"))

@@ -22,7 +22,7 @@ ZERO = Decimal("0.00")
 
 
 def kind_label(kind: str) -> str:
-    labels = {
+    labels: dict[str, Any] = {
         FactKind.MEETING_ATTENDED: _("Attended organisational life"), FactKind.LECTURE_GIVEN: _("Gave a Party lecture"),
         FactKind.DUES_PAID_ON_TIME: _("Paid dues on time"), FactKind.STUDY_SECONDS: _("Study time"),
         FactKind.RESOURCE_COMPLETED: _("Completed a course or article"), FactKind.EXAM_SCORE: _("Exam score"),

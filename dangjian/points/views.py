@@ -60,7 +60,7 @@ def board(request: HttpRequest) -> HttpResponse:
     """Branches ranked by points per member. A member compares their branch with its sister branches; an organiser
     chooses any org they govern. Persons are listed only where an administrator turned that on."""
     member = getattr(request.user, "member", None)
-    governed = list(orgs_visible_to(request.user, "members.view").exclude(kind=Org.Kind.GROUP).order_by("path")[:500]) if user_has_any_org_role(request.user) else []
+    governed = list(orgs_visible_to(request.user, "members.view").exclude(kind=Org.Kind.GROUP).order_by("path")[:500]) if user_has_any_org_role(request.user) else []  # type: ignore[arg-type]
     raw = request.GET.get("org", "")
     if raw.isdigit() and governed:
         root = get_or_404(orgs_visible_to(request.user, "members.view"), pk=int(raw))

@@ -83,6 +83,18 @@ def test_search_screen_and_api(client, lib):
     assert client.get("/learning/search/", {"q": "党" * 201}).status_code == 400
     api = client.get("/api/v1/learning/search", {"q": "二十大"}).json()
     assert api["count"] == 1 and "<mark>" in api["items"][0]["title_html"]
-    assert client.get("/api/v1/learning/search", {"q": "。。。"}).json() == {"items": [], "count": 0}
+    assert client.get("/api/v1/learning/search", {"q": "。。。"}).json() == {"items": [], "count": 0, "more": False}
     bad = client.get("/api/v1/learning/search", {"q": "x" * 300, "page": 0})
     assert bad.status_code == 400 and {"q", "page"} <= {e["field"] for e in bad.json()["errors"]}
+
+
+def test_counts_stop_at_the_cap(lib, monkeypatch, client):
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    for i in range(5):
+        make_resource(lib, title=f"党课第{i}讲")
+    hits, count = search.search(lib.member_a_user, "党课", limit=2)
+    assert count == 4 and len(hits) == 2  # "more than 3"
+    assert search.search(lib.member_a_user, "党课", offset=3) == ([], 0)
+    login(client, lib.member_a_user)
+    api = client.get("/api/v1/learning/search", {"q": "党课"}).json()
+    assert api["more"] is True and api["count"] == 3

@@ -126,7 +126,8 @@ class Attempt(models.Model):
 
 class AttemptQuestion(models.Model):
     """One question of an attempt's own paper, exactly as it was shown: the version, the slot in the paper's order
-    (``slot``), the place it was shown at (``position``) and the order of its options."""
+    (``slot``), the place it was shown at (``position``) and the order of its options. The answer given is in
+    ``Attempt.answers``; ``score`` is written when the attempt is graded."""
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
@@ -135,7 +136,6 @@ class AttemptQuestion(models.Model):
     position = models.PositiveSmallIntegerField()
     points = models.DecimalField(max_digits=6, decimal_places=2)
     option_order = models.JSONField(default=list, blank=True)
-    response = models.JSONField(null=True, blank=True)
     score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
 
     class Meta:

@@ -240,6 +240,12 @@ class DemoSeeder:
     def _app_hooks(self) -> None:
         """Let every other app add its demo year: ``dangjian.<app>.demo_data.seed_demo(ctx: DemoContext)``."""
         ctx = self.context()
+        phase = time.perf_counter()
+        with transaction.atomic():
+            from dangjian.orgs.demo_work import seed_demo as seed_member_work
+
+            seed_member_work(ctx)  # transfers and the development pipeline live in the orgs app itself
+        self.result.phases["member work"] = time.perf_counter() - phase
         for app in apps.get_app_configs():
             if not app.name.startswith("dangjian.") or app.name == "dangjian.orgs":
                 continue

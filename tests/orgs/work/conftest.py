@@ -58,8 +58,8 @@ def step_payload(n: int, cast: Any, voters: list[Member]) -> dict[str, Any]:
         return {"class_hours": 24}
     if n in (12, 23):
         return {"notice_from": dt.date(2026, 6, 1), "notice_to": dt.date(2026, 6, 5)}
-    if n in (15,):
-        return {"present": 4, "yes": 4, "no": 0, "abstain": 0}
+    if n == 15:
+        return {"present": len(voters), "yes": len(voters), "no": 0, "abstain": 0}
     if n == 17 or n == 24:
         return {"approver_org": cast.company_a}
     return {}
@@ -80,7 +80,7 @@ class Walker:
         user = self.approver if n in (17, 24) else self.user
         payload = {**step_payload(n, self.cast, self.voters), **extra}
         if n == 23 and "yes" not in payload:
-            payload.update(present=4, yes=4, no=0, abstain=0)
+            payload.update(present=len(self.voters), yes=len(self.voters), no=0, abstain=0)
         return development.development_record_step(case=case, number=n, done_on=on or self.dates[n], acting_user=user, **payload)
 
     def to(self, case: DevelopmentCase, last: int) -> DevelopmentCase:

@@ -110,7 +110,9 @@ def test_another_branch_gets_404_and_nothing_changes(client, cast):
         response = client.post(reverse("orgs:contact_act", args=[cast.member_a.pk, action]),
                                {"since": "2026-01-01", "whereabouts": "x", "decision": "suspend", "effective_on": "2026-01-01", "reason": "x"})
         assert response.status_code == 404, action
-    assert client.post(reverse("orgs:contact_mark"), {"member": cast.member_a.pk, "kind": "lost", "since": "2026-01-01"}).status_code == 404
+    # Chosen from a list in scope: someone outside it is not a valid choice (as in every other form).
+    assert client.post(reverse("orgs:contact_mark"), {"member": cast.member_a.pk, "kind": "lost", "since": "2026-01-01"}).status_code == 400
+    assert client.post(reverse("orgs:contact_mark"), {"member": cast.member_a.employee_no, "kind": "lost", "since": "2026-01-01"}).status_code == 400
     m = Member.objects.get(pk=cast.member_a.pk)
     assert (m.is_mobile, m.out_of_contact_since, m.status) == (False, None, MemberStatus.FULL)
     login(client, cast.member_a_user)

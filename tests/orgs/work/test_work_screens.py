@@ -159,3 +159,35 @@ def test_the_board_runs_a_small_fixed_number_of_queries(client, cast, walker, dj
     with django_assert_max_num_queries(14):
         response = client.get(reverse("orgs:pipeline"))
     assert response.context["totals"]["people"] == 30
+
+
+def test_the_workbench_tells_each_person_what_waits_on_them(client, cast, committee_a, walker):
+    t = transfers.transfer_request(member=cast.member_a, kind="internal", to_org=cast.branch_b, acting_user=cast.member_a_user)
+    transfers.transfer_approve(transfer=t, acting_user=committee_a)
+    walker.start(applicant(cast.branch_a, name="逾期谈话"), TODAY() - dt.timedelta(days=40))
+    login(client, cast.secretary_b)
+    assert "/orgs/transfers/?awaiting=1" in client.get(reverse("core:workbench")).content.decode()
+    login(client, cast.secretary_a)
+    body = client.get(reverse("core:workbench")).content.decode()
+    assert "逾期谈话" in body and "/orgs/development/" in body
+    login(client, cast.member_a_user)
+    assert reverse("orgs:transfer_detail", args=[t.pk]) in client.get(reverse("core:workbench")).content.decode()
+
+
+def test_the_development_entry_is_in_the_menu_for_those_who_govern(client, cast):
+    login(client, cast.secretary_a)
+    assert reverse("orgs:pipeline") in client.get(reverse("core:workbench")).content.decode()
+    login(client, cast.member_a_user)
+    assert reverse("orgs:pipeline") not in client.get(reverse("core:workbench")).content.decode()
+
+
+def test_a_large_scope_picks_members_by_employee_number(client, cast, monkeypatch):
+    from dangjian.orgs import forms_work
+
+    monkeypatch.setattr(forms_work, "LIST_LIMIT", 1)
+    login(client, cast.committee)
+    page = client.get(reverse("orgs:transfer_new"))
+    assert page.context["form"].fields["member"].widget.input_type == "text"
+    response = client.post(reverse("orgs:transfer_new"), {"member": cast.member_a.employee_no.lower(), "kind": "out", "external_org": "某县委"})
+    assert response.status_code == 302 and Transfer.objects.get().member_id == cast.member_a.pk
+    assert client.post(reverse("orgs:transfer_new"), {"member": "NOBODY", "kind": "out", "external_org": "某县委"}).status_code == 400

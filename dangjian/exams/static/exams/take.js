@@ -154,11 +154,23 @@
     form.submit();
   }
 
+  // Wait for a save under way (e.g. the one a blank's "change" starts when the submit button takes the focus).
+  function settle(tries) {
+    if (!inflight) { return flush(); }
+    if (tries <= 0) { return Promise.resolve(false); }
+    return new Promise(function (resolve) { setTimeout(resolve, 150); }).then(function () { return settle(tries - 1); });
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (finished) { return; }
-    if (!event.isTrusted || window.confirm(form.dataset.confirm)) {
-      flush().then(function (ok) {
+    form.querySelectorAll(".question[data-type=blank]").forEach(function (el) {
+      clearTimeout(typing[el.dataset.qid]);
+      var value = valueOf(el);
+      if (JSON.stringify(value) !== JSON.stringify(pending[el.dataset.qid])) { pending[el.dataset.qid] = value; }
+    });
+    if (window.confirm(form.dataset.confirm)) {
+      settle(60).then(function (ok) {
         if (ok || Object.keys(pending).length === 0) { finish(); }
         else if (stateEl.dataset.state === "offline") { window.alert(form.dataset.offlineSubmit); }
       });

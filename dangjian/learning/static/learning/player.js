@@ -65,10 +65,15 @@
   }
 
   if (media) {
-    media.addEventListener("loadedmetadata", function () {
+    var resumed = false;
+    var applyResume = function () {
+      if (resumed) { return; }
+      resumed = true;
       if (!duration && media.duration && isFinite(media.duration)) { duration = media.duration; }
       if (resume > 1 && (!duration || resume < duration - 5)) { media.currentTime = resume; }
-    });
+    };
+    // The metadata may already be there when this deferred script runs (a fast or cached load).
+    if (media.readyState >= 1) { applyResume(); } else { media.addEventListener("loadedmetadata", applyResume); }
     media.addEventListener("play", start);
     media.addEventListener("pause", function () { if (!media.ended) { stop(); } });
     media.addEventListener("ended", function () {

@@ -15,7 +15,8 @@ from dangjian.orgs.models import Org
 class Command(BaseCommand):
     help = (
         "Load the demo enterprise: a group Party committee with subsidiaries, general branches, branches and groups, "
-        "N members with a consistent Party record, the demo accounts and a year of facts. Same N and seed, same data."
+        "N members with a consistent Party record, the demo accounts and a year of facts. Same N and seed, same data. "
+        "Then every app with a dangjian.<app>.demo_data module adds its year through seed_demo(ctx: DemoContext)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=10_000, help="members per transaction (default 10000)")
         parser.add_argument("--insert-mode", choices=["copy", "executemany", "orm"], default=None,
                             help="how rows are written (default: COPY on PostgreSQL, executemany on SQLite)")
+        parser.add_argument("--core-only", action="store_true",
+                            help="only the org tree, members, accounts and facts: skip the apps' demo_data.seed_demo hooks")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -52,7 +55,7 @@ class Command(BaseCommand):
         seeder = DemoSeeder(
             members=n, seed=opts["seed"], today=opts["today"], facts_per_member=fpm, accounts=opts["accounts"],
             chunk_size=opts["chunk_size"], insert_mode=opts["insert_mode"], progress=not opts["no_progress"],
-            out=self.stdout,
+            app_hooks=not opts["core_only"], out=self.stdout,
         )
         result = seeder.run()
         rows = ", ".join(f"{label.split('.')[-1]} {count:,}" for label, count in sorted(result.rows.items()))
