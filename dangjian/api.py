@@ -64,7 +64,13 @@ def _error(request: HttpRequest, status: int, detail: str, errors: list[Any] | N
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in {"body", "query", "path", "form", "payload"}]
+        loc = [str(p) for p in err.get("loc", [])]
+        # ninja puts where the value came from first (body / query / path / form), then the schema's
+        # argument name (payload); only those leading parts go — a field may itself be called "body".
+        if loc and loc[0] in {"body", "query", "path", "form", "file", "header", "cookie"}:
+            loc = loc[1:]
+        if loc and loc[0] == "payload":
+            loc = loc[1:]
         message = str(err.get("msg", ""))
         message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
         errors.append({"field": ".".join(loc), "message": message})

@@ -211,29 +211,33 @@ def _choose_counted(attempts: list[Attempt], method: str) -> Attempt | None:
 
 def _grade(attempt: Attempt) -> None:
     exam = attempt.exam
-    rows = list(attempt.questions.select_related("version").only(
-        "id", "attempt_id", "question_id", "points", "version__type", "version__answer", "version__options"))
+    rows = AttemptQuestion.objects.filter(attempt_id=attempt.pk).values_list(
+        "id", "question_id", "points", "version__type", "version__answer", "version__options")
     total = Decimal("0.00")
     scores = []
-    for aq in rows:
-        aq.score = grading.score(points=aq.points, type=aq.version.type, answer=aq.version.answer, options=aq.version.options,
-                                 response=attempt.answers.get(str(aq.question_id)), partial=exam.multiple_partial)
-        scores.append((aq.pk, aq.score))
-        total += aq.score
+    for pk, question_id, points, qtype, answer, options in rows:
+        got = grading.score(points=points, type=qtype, answer=answer, options=options, response=attempt.answers.get(str(question_id)),
+                            partial=exam.multiple_partial)
+        scores.append((pk, got))
+        total += got
     _write_scores(scores)
     attempt.score = total
     attempt.passed = attempt.max_score > 0 and total * 100 >= exam.pass_percent * attempt.max_score
 
 
 def _write_scores(scores: list[tuple[int, Decimal]]) -> None:
-    """One UPDATE … FROM (SELECT … UNION ALL …) for all the attempt's questions: the ORM's bulk_update builds a
-    CASE expression per row in Python, which costs more than grading itself."""
+    """All the attempt's question scores in one UPDATE (the ORM's bulk_update builds a CASE per row in Python,
+    which costs more than grading itself): from two arrays on PostgreSQL, from a UNION ALL on SQLite."""
     if not scores:
         return
     table = AttemptQuestion._meta.db_table
-    values = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT) AS id, CAST(%s AS NUMERIC(6, 2)) AS score"] * len(scores))
-    params: list[Any] = [x for pk, score in scores for x in (pk, str(score))]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"UPDATE {table} SET score = v.score FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, score) WHERE {table}.id = v.id",
+                           [[pk for pk, _s in scores], [score for _pk, score in scores]])
+            return
+        values = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT) AS id, CAST(%s AS NUMERIC(6, 2)) AS score"] * len(scores))
+        params: list[Any] = [x for pk, score in scores for x in (pk, str(score))]
         cursor.execute(f"UPDATE {table} SET score = v.score FROM ({values}) AS v WHERE {table}.id = v.id", params)
 
 
