@@ -51,6 +51,8 @@ lint: .venv/.installed
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.dues
+	$(PY) -m bench.learning $(BENCH_LEARNING_ARGS)
+	$(PY) -m bench.exams $(BENCH_EXAMS_ARGS)
 
 messages: .venv/.installed
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench
