@@ -141,12 +141,13 @@ def attempt_start(*, exam: Exam, user: Any, rng: random.Random | None = None) ->
 
 
 def attempt_for_member(*, attempt_id: int, user: Any, lock: bool = False) -> Attempt:
-    """The caller's own attempt, or 404."""
-    member = _member_or_404(user)
+    """The caller's own attempt, or 404 (one query: the member is matched through its user)."""
+    if user is None or not user.is_authenticated:
+        raise Http404(_("Not found."))
     qs = Attempt.objects.select_related("exam")
     if lock:
         qs = qs.select_for_update(of=("self",))
-    attempt = qs.filter(pk=attempt_id, member=member).first()
+    attempt = qs.filter(pk=attempt_id, member__user_id=user.pk).order_by().first()
     if attempt is None:
         raise Http404(_("Not found."))
     return attempt
