@@ -71,6 +71,10 @@ class PointsCursor(models.Model):
 
     name = models.CharField(max_length=32, unique=True)
     last_fact_id = models.BigIntegerField(default=0)
+    # The highest fact id seen by the previous run. On PostgreSQL an id is taken at INSERT but becomes
+    # visible at COMMIT, so a slow transaction may still hold a lower id than the current maximum; the
+    # scheduled job therefore only goes up to what it saw one run (five minutes) earlier.
+    seen_high = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

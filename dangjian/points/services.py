@@ -66,11 +66,19 @@ def _convert_sql() -> tuple[str, list[Any]]:
 
 
 @transaction.atomic
-def points_convert_batch(*, batch: int = BATCH) -> tuple[int, int, int]:
-    """Convert the next batch of facts; returns (entries written, facts covered up to id, facts still waiting)."""
+def points_convert_batch(*, batch: int = BATCH, settled_only: bool = False) -> tuple[int, int, int]:
+    """Convert the next batch of facts; returns (entries written, facts covered up to id, facts still waiting).
+
+    ``settled_only`` (the scheduled job, on PostgreSQL): go no further than the maximum id the previous run
+    saw, so that no fact still being committed under a lower id is skipped for good.
+    """
     PointsCursor.objects.get_or_create(name=CURSOR)
     cursor_row = PointsCursor.objects.select_for_update().get(name=CURSOR)
-    high = Fact.objects.aggregate(m=Max("id"))["m"] or 0
+    current = Fact.objects.aggregate(m=Max("id"))["m"] or 0
+    high = min(current, cursor_row.seen_high) if settled_only and connection.vendor == "postgresql" else current
+    if cursor_row.seen_high != current:
+        cursor_row.seen_high = current
+        cursor_row.save(update_fields=["seen_high", "updated_at"])
     low = cursor_row.last_fact_id
     if high <= low:
         return 0, low, 0
@@ -85,11 +93,11 @@ def points_convert_batch(*, batch: int = BATCH) -> tuple[int, int, int]:
     return written, upto, high - upto
 
 
-def points_convert(*, batch: int = BATCH, progress: Callable[[int, int], None] | None = None) -> int:
+def points_convert(*, batch: int = BATCH, progress: Callable[[int, int], None] | None = None, settled_only: bool = False) -> int:
     """The job: convert every fact past the mark, batch by batch (each its own transaction). Returns entries written."""
     total = 0
     while True:
-        written, upto, waiting = points_convert_batch(batch=batch)
+        written, upto, waiting = points_convert_batch(batch=batch, settled_only=settled_only)
         total += written
         if progress is not None:
             progress(upto, waiting)

@@ -10,4 +10,4 @@ from .services import points_convert
 
 @db_periodic_task(crontab(minute="*/5"))
 def convert_facts_to_points() -> int:
-    return points_convert()
+    return points_convert(settled_only=True)
