@@ -19,6 +19,7 @@ from django.utils import timezone
 from dangjian.accounts.models import OrgRole, User
 from dangjian.orgs.models import Member, Org
 
+from .browser import browser, new_page  # noqa: F401  (the session's one Chromium, for every browser test)
 from .factories import PASSWORD, UserFactory, grant, make_member, make_org
 
 

@@ -86,12 +86,18 @@ def _decode_csv(stream: IO[bytes]) -> io.TextIOBase:
     head = stream.read(65536)
     stream.seek(0)
     for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            head.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return io.TextIOWrapper(stream, encoding=encoding, newline="")
+        # The sample may end inside a multi-byte character: a decode error in its last 3 bytes is no verdict.
+        if any(_decodes(head[: len(head) - cut], encoding) for cut in range(4 if len(head) == 65536 else 1)):
+            return io.TextIOWrapper(stream, encoding=encoding, newline="")
     raise _file_error(_("The CSV file is not in UTF-8 or GBK encoding."))
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _clean(value: Any) -> Any:

@@ -7,8 +7,6 @@ The live server runs in another thread, so the data must be committed: every fix
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,63 +20,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from dangjian.accounts.models import OrgRole, User
 from dangjian.orgs.models import Member, Org
 
+from ..browser import CHROMIUM_ARGS, chromium_path  # noqa: F401  (browser and new_page come from tests/conftest.py)
 from ..factories import PASSWORD, UserFactory, grant, make_member, make_org
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 ID_NUMBER = "11010519491231002X"
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    resolved = path if os.path.isabs(path) else shutil.which(path)
-    if not resolved or not os.access(resolved, os.X_OK):
-        pytest.fail(
-            f"Chromium not found at {path!r}: the browser tests need it. Install Debian's package "
-            "(`apt-get install chromium fonts-noto-cjk`, which `make test` does when run as root) "
-            "or set CHROMIUM_PATH to a Chromium binary.",
-            pytrace=False,
-        )
-    return resolved
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    executable = chromium_path()
-    from playwright.sync_api import Error, sync_playwright
-
-    with sync_playwright() as pw:
-        try:
-            instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        except Error as exc:
-            pytest.fail(f"Chromium at {executable} did not start: {exc}", pytrace=False)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
-    """A factory of pages in fresh browser contexts (no shared cookies), closed after the test."""
-    contexts: list[Any] = []
-
-    def make(viewport: dict[str, int]) -> Any:
-        context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="zh-CN")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @dataclass

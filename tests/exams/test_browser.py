@@ -19,14 +19,12 @@ from dangjian.exams import attempts, papers, services
 from dangjian.exams.bank import bank_create
 from dangjian.exams.models import Attempt
 from dangjian.orgs.models import Org
-from tests.e2e import conftest as e2e
 from tests.e2e.conftest import DESKTOP, PHONE, log_in
 
 from ..factories import PASSWORD, UserFactory, grant, make_member, make_org
 from .conftest import add_question
 
 pytestmark = pytest.mark.e2e
-browser, new_page = e2e.browser, e2e.new_page  # the shared browser fixtures of tests/e2e
 
 
 def shots(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from dangjian.learning import services
 from dangjian.learning.models import StudyProgress
 
-from ..e2e.conftest import PHONE, browser, e2e_cast, log_in, new_page, shot  # noqa: F401  (fixtures)
+from ..e2e.conftest import PHONE, e2e_cast, log_in, shot  # noqa: F401  (fixtures)
 from ..factories import UserFactory, grant
 from .conftest import wav_bytes
 
