@@ -51,6 +51,7 @@ lint: .venv/.installed
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.dues
+	$(PY) -m bench.imports
 	$(PY) -m bench.learning $(BENCH_LEARNING_ARGS)
 	$(PY) -m bench.exams $(BENCH_EXAMS_ARGS)
 
