@@ -19,8 +19,8 @@ import json
 import os
 import random
 import tempfile
-import time
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
