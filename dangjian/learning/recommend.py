@@ -222,7 +222,26 @@ def recommend(user: Any, *, limit: int = 10) -> list[Recommendation]:
     picks = engine.rank(candidates=[rid for rid in by_id if rid not in started or rid in gaps], roles=roles,
                         post_tokens=textseg.topic_terms(post), history=history, gaps=gaps - set(history),
                         neighbours=neighbours, popular=popular, titles=titles, post=member.job_title or post, limit=limit)
-    return [Recommendation(by_id[p.resource_id], explain(p, roles), p.score) for p in picks]
+    recs = [Recommendation(by_id[p.resource_id], explain(p, roles), p.score) for p in picks]
+    return _weak_point_first(member, recs, by_id, done={rid for rid, _ms, d in progress if d}, limit=limit)
+
+
+def _weak_point_first(member: Member, recs: list[Recommendation], by_id: dict[int, Resource], *, done: set[int], limit: int) -> list[Recommendation]:
+    """Put first what teaches the knowledge points the member answered worst in exams (exams' mastery),
+    among resources the member may see and has not completed."""
+    from .hooks import weak_points
+
+    weak = weak_points(member.pk)
+    if not weak:
+        return recs
+    teach: dict[int, str] = {}
+    for rid, kp in Resource.knowledge_points.through.objects.filter(
+            resource_id__in=[rid for rid in by_id if rid not in done], knowledgepoint__name__in=weak).values_list("resource_id", "knowledgepoint__name"):
+        teach.setdefault(rid, kp)
+    ranked = sorted(teach.items(), key=lambda kv: weak.index(kv[1]))[:3]
+    first = [Recommendation(by_id[rid], _("You lost marks on “%(kp)s” in exams") % {"kp": kp}, 1.0) for rid, kp in ranked]
+    chosen = {r.resource.pk for r in first}
+    return (first + [r for r in recs if r.resource.pk not in chosen])[:limit]
 
 
 @transaction.atomic
