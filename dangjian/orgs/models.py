@@ -159,6 +159,10 @@ class Member(models.Model):
         indexes = [
             # The committee admin's list: subtree prefix + status, ordered by id for stable paging.
             models.Index(fields=["org_path", "status", "id"], name="member_scope_idx"),
+            # Lists are ordered by branch then id: a subtree prefix (with or without a status) walks one of
+            # these in order and stops after a page (PostgreSQL: org_path has collation "C", migration 0005).
+            models.Index(fields=["org_path", "id"], name="member_path_id_idx"),
+            models.Index(fields=["status", "org_path", "id"], name="member_status_path_idx"),
             models.Index(fields=["name"], name="member_name_idx"),
             models.Index(fields=["name_pinyin"], name="member_pinyin_idx"),
             models.Index(fields=["name_initials"], name="member_initials_idx"),
