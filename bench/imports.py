@@ -31,8 +31,8 @@ C = "10X98765432"
 HEAD = ["工号", "姓名", "性别", "出生日期", "身份证号", "手机号", "学历", "部门", "所在党组织", "政治面貌", "入党日期"]
 
 
-def _id_number(rng: random.Random, birth: dt.date) -> str:
-    body = f"110105{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+def _id_number(seq: int, birth: dt.date) -> str:
+    body = f"659001{birth:%Y%m%d}{seq % 1000:03d}"  # an area code the demo does not use
     return body + C[sum(int(d) * w for d, w in zip(body, W, strict=True)) % 11]
 
 
@@ -43,9 +43,9 @@ def write_roster(path: Path, rows: int, branch: str, seed: int = 7) -> None:
         w = csv.writer(fh)
         w.writerow(HEAD)
         for i in range(rows):
-            birth = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randint(0, 12000))
+            birth = dt.date(1965, 1, 1) + dt.timedelta(days=(i // 1000 * 37 + rng.randint(0, 36)) % 12000)  # (birth, seq) unique
             w.writerow([f"BI{i:07d}", rng.choice(surnames) + rng.choice(given) + rng.choice(given), rng.choice("男女"), birth.isoformat(),
-                        _id_number(rng, birth) if i % 3 == 0 else "", f"1{rng.randint(3, 9)}{rng.randint(0, 999999999):09d}",
+                        _id_number(i, birth) if i % 3 == 0 else "", f"1{rng.randint(3, 9)}{rng.randint(0, 999999999):09d}",
                         rng.choice(["本科", "大专", "硕士", "高中"]), "生产部", branch, "中共党员", (birth + dt.timedelta(days=9000)).isoformat()])
 
 
@@ -111,10 +111,14 @@ def main(argv: list[str] | None = None) -> int:
                 sum(1 for _ in csv.reader(fh))
             baseline = time.perf_counter() - t0
             upload = Upload(path)
+            from dangjian.core.errors import DomainError
+
             with PeakRss() as rss:
                 t0 = time.perf_counter()
                 try:
                     counts = members_import(upload=upload, acting_user=user)
+                except DomainError as exc:
+                    raise SystemExit(f"the generated roster was refused: {exc.errors[:5]}") from exc
                 finally:
                     upload.file.close()
                 seconds = time.perf_counter() - t0
