@@ -20,7 +20,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
-        return int(self.object_list[: self.cap + 1].count())
+        return int(self.object_list[: self.cap + 1].count())  # type: ignore[attr-defined]
 
     @property
     def count_capped(self) -> bool:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -14,7 +16,7 @@ class ExamsConfig(AppConfig):
         hooks.register_weak_points(_weak_points)
 
 
-def _quiz_passed(member: object, exam_id: int) -> bool:
+def _quiz_passed(member: Any, exam_id: int) -> bool:
     """A course's quiz is passed when one of the member's submitted attempts passed."""
     from .models import Attempt
 

@@ -33,7 +33,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         else:
             job = import_jobs.job_start(upload=upload, acting_user=request.user)
             return redirect("orgs:import_job", pk=job.pk)
-    jobs = BackgroundJob.objects.filter(kind=import_jobs.KIND, created_by=request.user)[:10]
+    jobs = BackgroundJob.objects.filter(kind=import_jobs.KIND, created_by_id=request.user.pk)[:10]
     return render(request, "orgs/import_start.html", {"jobs": jobs}, status=400 if request.method == "POST" else 200)
 
 
@@ -47,7 +47,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's state; polled by HTMX while it runs."""
-    job = get_or_404(BackgroundJob.objects.filter(kind=import_jobs.KIND, created_by=request.user), pk=pk)
+    job = get_or_404(BackgroundJob.objects.filter(kind=import_jobs.KIND, created_by_id=request.user.pk), pk=pk)
     template = "orgs/_import_job.html" if request.headers.get("HX-Request") else "orgs/import_job.html"
     return render(request, template, {"job": job})
 
@@ -55,7 +55,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_or_404(BackgroundJob.objects.filter(kind=import_jobs.KIND, created_by=request.user), pk=pk)
+    job = get_or_404(BackgroundJob.objects.filter(kind=import_jobs.KIND, created_by_id=request.user.pk), pk=pk)
     try:
         import_jobs.job_confirm(job=job, acting_user=request.user)  # type: ignore[arg-type]
     except DomainError as exc:

@@ -45,7 +45,7 @@ class ExtraMembershipForm(forms.Form):
     org = forms.ModelChoiceField(label=gettext_lazy("Cloud or temporary branch"), queryset=Org.objects.none())
 
 
-def _apply(form: forms.Form, exc: DomainError) -> None:
+def _apply(form: forms.BaseForm, exc: DomainError) -> None:
     for err in exc.errors or [{"field": None, "message": exc.message}]:
         form.add_error(err.get("field") if err.get("field") in form.fields else None, err.get("message") or exc.message)
 

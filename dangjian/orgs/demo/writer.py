@@ -105,7 +105,7 @@ class BulkWriter:
             prepared = rows  # type: ignore[assignment]
         qn = connection.ops.quote_name
         table = qn(meta.db_table)
-        columns = ", ".join(qn(f.column) for f in model_fields)  # type: ignore[union-attr]
+        columns = ", ".join(qn(f.column) for f in model_fields)  # type: ignore[union-attr, arg-type]
         with connection.cursor() as cursor:
             if self.mode == "copy":
                 raw = cursor.cursor  # the psycopg cursor under Django's wrapper

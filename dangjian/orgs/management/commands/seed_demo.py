@@ -55,7 +55,7 @@ class Command(BaseCommand):
         seeder = DemoSeeder(
             members=n, seed=opts["seed"], today=opts["today"], facts_per_member=fpm, accounts=opts["accounts"],
             chunk_size=opts["chunk_size"], insert_mode=opts["insert_mode"], progress=not opts["no_progress"],
-            app_hooks=not opts["core_only"], out=self.stdout,
+            app_hooks=not opts["core_only"], out=self.stdout,  # type: ignore[arg-type]
         )
         result = seeder.run()
         rows = ", ".join(f"{label.split('.')[-1]} {count:,}" for label, count in sorted(result.rows.items()))
