@@ -51,15 +51,25 @@ def main(argv: list[str] | None = None) -> int:
     DuesBill.objects.filter(period=period).delete()
     projected = first * 1_000_000 / members if members else 0.0
     data: dict[str, Any] = {
-        "at": dt.datetime.now().isoformat(timespec="seconds"), "vendor": connection.vendor, "members": members, "period": f"{period:%Y-%m}",
-        "bills_created": created, "seconds": round(first, 3), "rerun_created": again, "rerun_seconds": round(second, 3),
-        "baseline_count_seconds": round(baseline, 4), "ratio_to_baseline": round(first / baseline, 1) if baseline else None,
-        "projected_1m_seconds": round(projected, 1), "budget_seconds": BUDGET_S,
+        "at": dt.datetime.now().isoformat(timespec="seconds"),
+        "vendor": connection.vendor,
+        "members": members,
+        "period": f"{period:%Y-%m}",
+        "bills_created": created,
+        "seconds": round(first, 3),
+        "rerun_created": again,
+        "rerun_seconds": round(second, 3),
+        "baseline_count_seconds": round(baseline, 4),
+        "ratio_to_baseline": round(first / baseline, 1) if baseline else None,
+        "projected_1m_seconds": round(projected, 1),
+        "budget_seconds": BUDGET_S,
         "verdict": "within budget" if projected < BUDGET_S else "OVER budget",
     }
-    print(f"dues bill run ({connection.vendor}, {members:,} members): {created:,} bills in {first:.2f}s "
-          f"({first / baseline:.0f}× a full member count of {baseline * 1000:.1f} ms); rerun created {again} in {second:.2f}s; "
-          f"projected at 1,000,000: {projected:.0f}s (budget {BUDGET_S:.0f}s) — {data['verdict']}")
+    print(
+        f"dues bill run ({connection.vendor}, {members:,} members): {created:,} bills in {first:.2f}s "
+        f"({first / baseline:.0f}× a full member count of {baseline * 1000:.1f} ms); rerun created {again} in {second:.2f}s; "
+        f"projected at 1,000,000: {projected:.0f}s (budget {BUDGET_S:.0f}s) — {data['verdict']}"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "dues.json").write_text(json.dumps(data, ensure_ascii=False, indent=2))
     return 0

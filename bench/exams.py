@@ -34,14 +34,28 @@ from bench.main import RESULTS, setup_django
 BENCH_ORG = "基准考试集团党委"
 BRANCHES = 20
 BANK_SIZE = {"single": 200, "multiple": 80, "judge": 60, "blank": 60}
-RULES = [("single", 10, 2), ("multiple", 4, 5), ("judge", 3, 2), ("blank", 3, 4)]  # type, count, points: 20 questions, 100 points
+RULES = [
+    ("single", 10, 2),
+    ("multiple", 4, 5),
+    ("judge", 3, 2),
+    ("blank", 3, 4),
+]  # type, count, points: 20 questions, 100 points
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.exams", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.exams", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--members", type=int, default=1000, help="members taking the exam at once (default 1,000)")
-    p.add_argument("--threads", type=int, default=2, help="concurrent clients: processes, one connection each (default 2, one per core)")
-    p.add_argument("--analysis-attempts", type=int, default=100_000, help="attempts for the item analysis (default 100,000)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="concurrent clients: processes, one connection each (default 2, one per core)",
+    )
+    p.add_argument(
+        "--analysis-attempts", type=int, default=100_000, help="attempts for the item analysis (default 100,000)"
+    )
     p.add_argument("--quick", action="store_true", help="200 members, 10,000 attempts analysed")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--shared", action="store_true", help="allow a database that holds another enterprise")
@@ -84,6 +98,7 @@ def in_threads(threads: int, work: Any) -> float:
 
 # --- the bench enterprise ----------------------------------------------------------------------------
 
+
 def ensure_world(members: int, rng: random.Random, shared: bool) -> dict[str, Any]:
     """The bench org tree, ``members`` members with logins and the bank (created once, grown when asked for more)."""
     from django.core.management import call_command
@@ -96,7 +111,10 @@ def ensure_world(members: int, rng: random.Random, shared: bool) -> dict[str, An
     call_command("migrate", verbosity=0, interactive=False)
     others = Org.objects.filter(depth=1).exclude(name=BENCH_ORG)
     if others.exists() and not shared:
-        print("this database holds another enterprise: use a scratch database (createdb bench_exams) or pass --shared", file=sys.stderr)
+        print(
+            "this database holds another enterprise: use a scratch database (createdb bench_exams) or pass --shared",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
     root = Org.objects.filter(depth=1, name=BENCH_ORG).first() or Org.add_root(name=BENCH_ORG, kind=Org.Kind.COMMITTEE)
     branches = list(Org.objects.filter(path__startswith=root.path, depth=2).order_by("path"))
@@ -107,16 +125,29 @@ def ensure_world(members: int, rng: random.Random, shared: bool) -> dict[str, An
     have = Member.objects.filter(org_path__startswith=root.path).count()
     if have < members:
         t0 = time.perf_counter()
-        users = User.objects.bulk_create([User(username=f"bench_exam_{n}", name=f"考生{n}", password="!") for n in range(have, members)])
+        users = User.objects.bulk_create(
+            [User(username=f"bench_exam_{n}", name=f"考生{n}", password="!") for n in range(have, members)]
+        )
         objs = []
         for k, u in zip(range(have, members), users, strict=True):
             b = branches[k % BRANCHES]
-            m = Member(org=b, org_path=b.path, user=u, name=f"考生{k}", gender="M", birth_date=dt.date(1985, 1, 1), status=MemberStatus.FULL,
-                       employee_no=f"BX{k:07d}")
+            m = Member(
+                org=b,
+                org_path=b.path,
+                user=u,
+                name=f"考生{k}",
+                gender="M",
+                birth_date=dt.date(1985, 1, 1),
+                status=MemberStatus.FULL,
+                employee_no=f"BX{k:07d}",
+            )
             m.name_pinyin, m.name_initials = "kaosheng", "ks"
             objs.append(m)
         Member.objects.bulk_create(objs, batch_size=2000)
-        Membership.objects.bulk_create([Membership(member=m, org_id=m.org_id, kind="primary", started_on=dt.date(2020, 1, 1)) for m in objs], batch_size=2000)
+        Membership.objects.bulk_create(
+            [Membership(member=m, org_id=m.org_id, kind="primary", started_on=dt.date(2020, 1, 1)) for m in objs],
+            batch_size=2000,
+        )
         print(f"created {members - have:,} members with logins in {time.perf_counter() - t0:.1f} s")
     bank = QuestionBank.objects.filter(org=root).first()
     if bank is None:
@@ -124,8 +155,13 @@ def ensure_world(members: int, rng: random.Random, shared: bool) -> dict[str, An
         bank = bank_services.bank_create(org=root, name="基准题库", acting_user=admin)
         for qtype, n in BANK_SIZE.items():
             for i in range(n):
-                data: dict[str, Any] = {"type": qtype, "stem": f"{qtype} 基准题 {i}", "difficulty": 1 + i % 5, "category": f"分类{i % 4}",
-                                        "knowledge_points": f"知识点{i % 10}"}
+                data: dict[str, Any] = {
+                    "type": qtype,
+                    "stem": f"{qtype} 基准题 {i}",
+                    "difficulty": 1 + i % 5,
+                    "category": f"分类{i % 4}",
+                    "knowledge_points": f"知识点{i % 10}",
+                }
                 if qtype in ("single", "multiple"):
                     data |= {"options": [f"选项{c}{i}" for c in "ABCD"], "answer": "B" if qtype == "single" else "ACD"}
                 elif qtype == "judge":
@@ -146,27 +182,44 @@ def new_exam(world: dict[str, Any], title: str) -> Any:
     from dangjian.exams.models import Paper
 
     paper = Paper.objects.filter(bank=world["bank"], name="基准随机卷").first() or papers.paper_save_random(
-        bank=world["bank"], org=world["root"], name="基准随机卷", acting_user=world["admin"],
-        rules=[papers.RuleSpec(type=t, count=c, points=Decimal(p)) for t, c, p in RULES])
+        bank=world["bank"],
+        org=world["root"],
+        name="基准随机卷",
+        acting_user=world["admin"],
+        rules=[papers.RuleSpec(type=t, count=c, points=Decimal(p)) for t, c, p in RULES],
+    )
     now = timezone.now()
-    exam = services.exam_save(org=world["root"], paper=paper, acting_user=world["admin"], title=title, opens_at=now - dt.timedelta(minutes=1),
-                              closes_at=now + dt.timedelta(hours=2), time_limit_minutes=60, multiple_partial="half")
+    exam = services.exam_save(
+        org=world["root"],
+        paper=paper,
+        acting_user=world["admin"],
+        title=title,
+        opens_at=now - dt.timedelta(minutes=1),
+        closes_at=now + dt.timedelta(hours=2),
+        time_limit_minutes=60,
+        multiple_partial="half",
+    )
     return services.exam_publish(exam=exam, acting_user=world["admin"], notify_members=False)
 
 
 def answer_key(attempt: Any, rng: random.Random, ability: float) -> dict[str, Any]:
     out = {}
-    for aq in attempt.questions.select_related("version").only("question_id", "attempt_id", "version__type", "version__answer", "version__options"):
+    for aq in attempt.questions.select_related("version").only(
+        "question_id", "attempt_id", "version__type", "version__answer", "version__options"
+    ):
         v = aq.version
         if rng.random() > ability:
             wrong = v.options[0]["id"] if v.options else ""
-            out[str(aq.question_id)] = {"single": wrong, "multiple": [wrong], "judge": not v.answer, "blank": "错答"}[v.type]
+            out[str(aq.question_id)] = {"single": wrong, "multiple": [wrong], "judge": not v.answer, "blank": "错答"}[
+                v.type
+            ]
         else:
             out[str(aq.question_id)] = v.answer[0][0] if v.type == "blank" else v.answer
     return out
 
 
 # --- the burst -------------------------------------------------------------------------------------------
+
 
 def burst(world: dict[str, Any], members: int, threads: int, rng: random.Random) -> dict[str, Any]:
     from django.db import connection, transaction
@@ -176,7 +229,11 @@ def burst(world: dict[str, Any], members: int, threads: int, rng: random.Random)
     from dangjian.exams.models import Attempt
 
     exam = new_exam(world, f"基准考试 {dt.datetime.now():%Y-%m-%d %H:%M:%S}")
-    users = list(User.objects.filter(member__org_path__startswith=world["root"].path).select_related("member").order_by("id")[:members])
+    users = list(
+        User.objects.filter(member__org_path__startswith=world["root"].path)
+        .select_related("member")
+        .order_by("id")[:members]
+    )
     slices = [users[i::threads] for i in range(threads)]
 
     def start(i: int) -> None:
@@ -209,9 +266,17 @@ def burst(world: dict[str, Any], members: int, threads: int, rng: random.Random)
     submit_s = in_threads(threads, submit)
     graded = Attempt.objects.filter(exam=exam, status="submitted").count()
     n = len(users)
-    return {"members": n, "threads": threads, "starts_per_second": n / start_s, "autosaves_per_second": n / save_s,
-            "submissions_per_second": n / submit_s, "baseline_per_second": n / base_s, "submit_ratio_to_baseline": base_s / submit_s,
-            "graded": graded, "questions_per_attempt": sum(c for _t, c, _p in RULES)}
+    return {
+        "members": n,
+        "threads": threads,
+        "starts_per_second": n / start_s,
+        "autosaves_per_second": n / save_s,
+        "submissions_per_second": n / submit_s,
+        "baseline_per_second": n / base_s,
+        "submit_ratio_to_baseline": base_s / submit_s,
+        "graded": graded,
+        "questions_per_attempt": sum(c for _t, c, _p in RULES),
+    }
 
 
 def http_burst(world: dict[str, Any], members: int, threads: int) -> dict[str, Any]:
@@ -223,7 +288,11 @@ def http_burst(world: dict[str, Any], members: int, threads: int) -> dict[str, A
     from dangjian.exams import attempts
 
     exam = new_exam(world, f"基准考试（HTTP） {dt.datetime.now():%Y-%m-%d %H:%M:%S}")
-    users = list(User.objects.filter(member__org_path__startswith=world["root"].path).select_related("member").order_by("id")[:members])
+    users = list(
+        User.objects.filter(member__org_path__startswith=world["root"].path)
+        .select_related("member")
+        .order_by("id")[:members]
+    )
     ApiToken.objects.filter(user__in=users, name="bench").delete()
     tokens = {u.pk: api_token_issue(user=u, name="bench", days=1).plaintext for u in users}
     ids = {u.pk: attempts.attempt_start(exam=exam, user=u)[0].pk for u in users}
@@ -246,11 +315,18 @@ def http_burst(world: dict[str, Any], members: int, threads: int) -> dict[str, A
 
     ok = Attempt.objects.filter(exam=exam, status="submitted").count() == len(users)
     n = len(users)
-    return {"members": n, "threads": threads, "hello_per_second": n / hello_s, "submissions_per_second": n / submit_s,
-            "ratio_to_hello": hello_s / submit_s, "all_graded": ok}
+    return {
+        "members": n,
+        "threads": threads,
+        "hello_per_second": n / hello_s,
+        "submissions_per_second": n / submit_s,
+        "ratio_to_hello": hello_s / submit_s,
+        "all_graded": ok,
+    }
 
 
 # --- item analysis at scale -------------------------------------------------------------------------------
+
 
 def analysis_at_scale(world: dict[str, Any], n_attempts: int, rng: random.Random) -> dict[str, Any]:
     from django.db import connection
@@ -262,9 +338,17 @@ def analysis_at_scale(world: dict[str, Any], n_attempts: int, rng: random.Random
     from dangjian.orgs.models import Member
 
     exam = new_exam(world, f"基准分析 {n_attempts:,} {dt.datetime.now():%H:%M:%S}")
-    pools = {t: list(Question.objects.filter(bank=world["bank"], type=t).values_list("id", "current_version_id", "current_version__answer",
-                                                                                       "current_version__options")) for t, _c, _p in RULES}
-    members = list(Member.objects.filter(org_path__startswith=world["root"].path).values_list("id", "org_id", "org_path")[:5000])
+    pools = {
+        t: list(
+            Question.objects.filter(bank=world["bank"], type=t).values_list(
+                "id", "current_version_id", "current_version__answer", "current_version__options"
+            )
+        )
+        for t, _c, _p in RULES
+    }
+    members = list(
+        Member.objects.filter(org_path__startswith=world["root"].path).values_list("id", "org_id", "org_path")[:5000]
+    )
     per_member = -(-n_attempts // len(members))
     t0 = time.perf_counter()
     now = timezone.now()
@@ -273,8 +357,22 @@ def analysis_at_scale(world: dict[str, Any], n_attempts: int, rng: random.Random
         batch = []
         for _ in range(min(5000, n_attempts - made)):
             mid, oid, path = members[made % len(members)]
-            batch.append(Attempt(exam=exam, member_id=mid, org_id=oid, org_path=path, number=made // len(members) + 1, status="submitted",
-                                 started_at=now, deadline=now, submitted_at=now, max_score=Decimal(100), counts=True, answers={}))
+            batch.append(
+                Attempt(
+                    exam=exam,
+                    member_id=mid,
+                    org_id=oid,
+                    org_path=path,
+                    number=made // len(members) + 1,
+                    status="submitted",
+                    started_at=now,
+                    deadline=now,
+                    submitted_at=now,
+                    max_score=Decimal(100),
+                    counts=True,
+                    answers={},
+                )
+            )
             made += 1
         Attempt.objects.bulk_create(batch, batch_size=5000)
         rows = []
@@ -287,8 +385,17 @@ def analysis_at_scale(world: dict[str, Any], n_attempts: int, rng: random.Random
                     right = rng.random() < ability
                     response = (answer[0][0] if t == "blank" else answer) if right else None
                     s = grade(points=Decimal(p), type=t, answer=answer, options=options, response=response)
-                    rows.append(AttemptQuestion(attempt_id=a.pk, question_id=qid, version_id=vid, slot=slot, position=slot, points=Decimal(p),
-                                                score=s))
+                    rows.append(
+                        AttemptQuestion(
+                            attempt_id=a.pk,
+                            question_id=qid,
+                            version_id=vid,
+                            slot=slot,
+                            position=slot,
+                            points=Decimal(p),
+                            score=s,
+                        )
+                    )
                     total += s
                     slot += 1
             a.score, a.passed = total, total >= 60
@@ -305,29 +412,41 @@ def analysis_at_scale(world: dict[str, Any], n_attempts: int, rng: random.Random
     orgs = analysis.pass_rate_by_org(exam)
     kp = analysis.mastery(exam, by="org")
     extra_s = time.perf_counter() - t0
-    return {"attempts": stats.n, "per_member": per_member, "items": len(stats.items), "build_seconds": build_s, "statistics_seconds": stats_s,
-            "orgs_and_mastery_seconds": extra_s, "cic": stats.cic, "orgs": len(orgs), "mastery_rows": len(kp), "budget_seconds": 10,
-            "verdict": "within budget" if stats_s + extra_s < 10 else "OVER budget"}
+    return {
+        "attempts": stats.n,
+        "per_member": per_member,
+        "items": len(stats.items),
+        "build_seconds": build_s,
+        "statistics_seconds": stats_s,
+        "orgs_and_mastery_seconds": extra_s,
+        "cic": stats.cic,
+        "orgs": len(orgs),
+        "mastery_rows": len(kp),
+        "budget_seconds": 10,
+        "verdict": "within budget" if stats_s + extra_s < 10 else "OVER budget",
+    }
 
 
 def report(data: dict[str, Any]) -> str:
     b, h, a = data["burst"], data["http"], data["analysis"]
-    return "\n".join([
-        f"Dangjian exam bench — {data['vendor']}, {data['at']}, {data['machine']}",
-        "",
-        f"burst through the services: {b['members']:,} members × {b['questions_per_attempt']} questions, {b['threads']} processes",
-        f"  starts       {b['starts_per_second']:>9,.0f} /s",
-        f"  autosaves    {b['autosaves_per_second']:>9,.0f} /s   (all 20 answers in one save)",
-        f"  submissions  {b['submissions_per_second']:>9,.0f} /s   graded {b['graded']:,}; baseline one-UPDATE transaction "
-        f"{b['baseline_per_second']:,.0f}/s → ratio {b['submit_ratio_to_baseline']:.2f}",
-        f"burst through HTTP (test client, bearer tokens): {h['members']:,} submissions, {h['threads']} processes",
-        f"  submissions  {h['submissions_per_second']:>9,.0f} /s   GET /healthz {h['hello_per_second']:,.0f}/s → ratio {h['ratio_to_hello']:.2f}; "
-        f"all graded: {h['all_graded']}  (budget ≥ 500/s on 2 cores, PostgreSQL)",
-        "",
-        f"item analysis: {a['attempts']:,} attempts, {a['items']} question versions (synthetic, built in {a['build_seconds']:.0f} s)",
-        f"  statistics {a['statistics_seconds']:.2f} s + pass rate by org and mastery {a['orgs_and_mastery_seconds']:.2f} s "
-        f"(budget < {a['budget_seconds']} s for 100,000): {a['verdict']}; CIC {a['cic'] or 0:.1f}%",
-    ])
+    return "\n".join(
+        [
+            f"Dangjian exam bench — {data['vendor']}, {data['at']}, {data['machine']}",
+            "",
+            f"burst through the services: {b['members']:,} members × {b['questions_per_attempt']} questions, {b['threads']} processes",
+            f"  starts       {b['starts_per_second']:>9,.0f} /s",
+            f"  autosaves    {b['autosaves_per_second']:>9,.0f} /s   (all 20 answers in one save)",
+            f"  submissions  {b['submissions_per_second']:>9,.0f} /s   graded {b['graded']:,}; baseline one-UPDATE transaction "
+            f"{b['baseline_per_second']:,.0f}/s → ratio {b['submit_ratio_to_baseline']:.2f}",
+            f"burst through HTTP (test client, bearer tokens): {h['members']:,} submissions, {h['threads']} processes",
+            f"  submissions  {h['submissions_per_second']:>9,.0f} /s   GET /healthz {h['hello_per_second']:,.0f}/s → ratio {h['ratio_to_hello']:.2f}; "
+            f"all graded: {h['all_graded']}  (budget ≥ 500/s on 2 cores, PostgreSQL)",
+            "",
+            f"item analysis: {a['attempts']:,} attempts, {a['items']} question versions (synthetic, built in {a['build_seconds']:.0f} s)",
+            f"  statistics {a['statistics_seconds']:.2f} s + pass rate by org and mastery {a['orgs_and_mastery_seconds']:.2f} s "
+            f"(budget < {a['budget_seconds']} s for 100,000): {a['verdict']}; CIC {a['cic'] or 0:.1f}%",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -336,7 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     n_attempts = 10_000 if args.quick and args.analysis_attempts == 100_000 else args.analysis_attempts
     if not os.environ.get("DATABASE_URL"):
         (Path(__file__).resolve().parent.parent / "var").mkdir(exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'bench_exams.sqlite3'}"
+        os.environ["DATABASE_URL"] = (
+            f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'bench_exams.sqlite3'}"
+        )
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     import platform
 
@@ -345,10 +466,14 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = random.Random(args.seed)
     world = ensure_world(members, rng, args.shared)
-    data = {"at": dt.datetime.now().isoformat(timespec="seconds"), "vendor": connection.vendor,
-            "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
-            "burst": burst(world, members, args.threads, rng), "http": http_burst(world, members, args.threads),
-            "analysis": analysis_at_scale(world, n_attempts, rng)}
+    data = {
+        "at": dt.datetime.now().isoformat(timespec="seconds"),
+        "vendor": connection.vendor,
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "burst": burst(world, members, args.threads, rng),
+        "http": http_burst(world, members, args.threads),
+        "analysis": analysis_at_scale(world, n_attempts, rng),
+    }
     print()
     print(report(data))
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -43,10 +43,24 @@ def write_roster(path: Path, rows: int, branch: str, seed: int = 7) -> None:
         w = csv.writer(fh)
         w.writerow(HEAD)
         for i in range(rows):
-            birth = dt.date(1965, 1, 1) + dt.timedelta(days=(i // 1000 * 37 + rng.randint(0, 36)) % 12000)  # (birth, seq) unique
-            w.writerow([f"BI{i:07d}", rng.choice(surnames) + rng.choice(given) + rng.choice(given), rng.choice("男女"), birth.isoformat(),
-                        _id_number(i, birth) if i % 3 == 0 else "", f"1{rng.randint(3, 9)}{rng.randint(0, 999999999):09d}",
-                        rng.choice(["本科", "大专", "硕士", "高中"]), "生产部", branch, "中共党员", (birth + dt.timedelta(days=9000)).isoformat()])
+            birth = dt.date(1965, 1, 1) + dt.timedelta(
+                days=(i // 1000 * 37 + rng.randint(0, 36)) % 12000
+            )  # (birth, seq) unique
+            w.writerow(
+                [
+                    f"BI{i:07d}",
+                    rng.choice(surnames) + rng.choice(given) + rng.choice(given),
+                    rng.choice("男女"),
+                    birth.isoformat(),
+                    _id_number(i, birth) if i % 3 == 0 else "",
+                    f"1{rng.randint(3, 9)}{rng.randint(0, 999999999):09d}",
+                    rng.choice(["本科", "大专", "硕士", "高中"]),
+                    "生产部",
+                    branch,
+                    "中共党员",
+                    (birth + dt.timedelta(days=9000)).isoformat(),
+                ]
+            )
 
 
 def _rss_mb() -> float:
@@ -125,18 +139,33 @@ def main(argv: list[str] | None = None) -> int:
             peak = rss.peak_over_start * 2**20
             Member.objects.filter(employee_no__startswith="BI").delete()
             User.objects.filter(employee_no__startswith="BI").delete()
-            results.append({"rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds), "peak_mb": round(peak / 2**20, 1),
-                            "baseline_csv_read_seconds": round(baseline, 3), "ratio": round(seconds / baseline, 1) if baseline else None,
-                            "created": counts["created"]})
-            print(f"import {rows:>8,} rows ({connection.vendor}): {seconds:6.1f}s ({rows / seconds:,.0f}/s), memory growth "
-                  f"{peak / 2**20:6.1f} MB, {seconds / baseline:,.0f}× reading the CSV alone")
+            results.append(
+                {
+                    "rows": rows,
+                    "seconds": round(seconds, 2),
+                    "rows_per_second": round(rows / seconds),
+                    "peak_mb": round(peak / 2**20, 1),
+                    "baseline_csv_read_seconds": round(baseline, 3),
+                    "ratio": round(seconds / baseline, 1) if baseline else None,
+                    "created": counts["created"],
+                }
+            )
+            print(
+                f"import {rows:>8,} rows ({connection.vendor}): {seconds:6.1f}s ({rows / seconds:,.0f}/s), memory growth "
+                f"{peak / 2**20:6.1f} MB, {seconds / baseline:,.0f}× reading the CSV alone"
+            )
     big = max(results, key=lambda r: r["rows"])
     projected = big["seconds"] * 100_000 / big["rows"]
     verdict = "within budget" if projected < 60 else "OVER budget"
     print(f"projected for 100,000 rows: {projected:.0f}s (budget 60 s) — {verdict}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "imports.json").write_text(json.dumps({"vendor": connection.vendor, "runs": results, "projected_100k_s": round(projected, 1),
-                                                       "verdict": verdict}, ensure_ascii=False, indent=2))
+    (RESULTS / "imports.json").write_text(
+        json.dumps(
+            {"vendor": connection.vendor, "runs": results, "projected_100k_s": round(projected, 1), "verdict": verdict},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     return 0
 
 

@@ -31,27 +31,64 @@ from bench.main import QUICK_MEMBERS, RESULTS, setup_django, summary, time_ms
 
 BENCH_ORG = "基准测试集团党委"
 QUERIES = [
-    "党章", "二十大", "中国式现代化", "全面从严治党", "安全生产", "有限空间作业", "Python 数据分析", "AI 大模型应用", "三会一课",
-    "主题党日", "组织生活会", "发展党员", "党费收缴", "廉洁", "中央八项规定", "遵义会议", "长征精神", "工匠精神", "客户沟通",
-    "预算管理", "党章 义务", "二十大 高质量发展", "安全 规程", "python", "Excel 高效办公", "数据安全", "民主评议党员",
-    "不存在的词语组合", "量子纠缠", "！？", "党史 故事 南湖红船",
+    "党章",
+    "二十大",
+    "中国式现代化",
+    "全面从严治党",
+    "安全生产",
+    "有限空间作业",
+    "Python 数据分析",
+    "AI 大模型应用",
+    "三会一课",
+    "主题党日",
+    "组织生活会",
+    "发展党员",
+    "党费收缴",
+    "廉洁",
+    "中央八项规定",
+    "遵义会议",
+    "长征精神",
+    "工匠精神",
+    "客户沟通",
+    "预算管理",
+    "党章 义务",
+    "二十大 高质量发展",
+    "安全 规程",
+    "python",
+    "Excel 高效办公",
+    "数据安全",
+    "民主评议党员",
+    "不存在的词语组合",
+    "量子纠缠",
+    "！？",
+    "党史 故事 南湖红船",
 ]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.learning", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--members", type=int, default=QUICK_MEMBERS, help=f"scale of the demo database (default {QUICK_MEMBERS:,})")
+    p = argparse.ArgumentParser(
+        prog="python -m bench.learning", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--members", type=int, default=QUICK_MEMBERS, help=f"scale of the demo database (default {QUICK_MEMBERS:,})"
+    )
     p.add_argument("--quick", action="store_true", help="10,000 resources, 5,000 heartbeats")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--resources", type=int, default=100_000, help="generated resources searched (default 100,000)")
     p.add_argument("--beats", type=int, default=20_000, help="heartbeats sent (default 20,000)")
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 4, 8],
-                   help="concurrent senders, one connection each; one measurement per value (default 1 4 8)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[1, 4, 8],
+        help="concurrent senders, one connection each; one measurement per value (default 1 4 8)",
+    )
     p.add_argument("--rebuild", action="store_true", help="passed to the database set-up of bench.main")
     return p.parse_args(argv)
 
 
 # --- heartbeats ----------------------------------------------------------------------------------------
+
 
 def _in_threads(threads: int, work: Any) -> float:
     """Run ``work(i)`` in ``threads`` threads (each with its own connection); seconds of wall time."""
@@ -87,10 +124,19 @@ def heartbeat_rate(*, beats: int, threads: int) -> dict[str, Any]:
 
     root = Org.objects.filter(depth=1).exclude(name=BENCH_ORG).order_by("path").first()
     assert root is not None, "no demo enterprise: run seed_demo first"
-    members = list(Member.objects.filter(status__in=ACTIVE_STATUSES, org_path__startswith=root.path).only("id", "org_id", "org_path")
-                   .order_by("id")[: max(threads * 50, min(2000, beats // 5))])
-    resource = Resource.objects.create(org=root, org_path=root.path, kind="video", title="基准测试：心跳", duration=24 * 3600,
-                                       status=Resource.Status.PUBLISHED)
+    members = list(
+        Member.objects.filter(status__in=ACTIVE_STATUSES, org_path__startswith=root.path)
+        .only("id", "org_id", "org_path")
+        .order_by("id")[: max(threads * 50, min(2000, beats // 5))]
+    )
+    resource = Resource.objects.create(
+        org=root,
+        org_path=root.path,
+        kind="video",
+        title="基准测试：心跳",
+        duration=24 * 3600,
+        status=Resource.Status.PUBLISHED,
+    )
     ids = [m.pk for m in members]
     StudySession.objects.filter(member_id__in=ids).delete()
     rounds = max(2, beats // len(members))
@@ -110,8 +156,14 @@ def heartbeat_rate(*, beats: int, threads: int) -> dict[str, Any]:
         def send(i: int) -> None:
             for r in range(1, rounds + 1):
                 for m in slices[i]:
-                    heartbeat_record(member=m, resource=resource, position=15.0 * r, playing=True, visible=True,
-                                     now_ms=base_ms + 15_000 * r)
+                    heartbeat_record(
+                        member=m,
+                        resource=resource,
+                        position=15.0 * r,
+                        playing=True,
+                        visible=True,
+                        now_ms=base_ms + 15_000 * r,
+                    )
 
         base_s = _in_threads(threads, baseline)
         beat_s = _in_threads(threads, send)
@@ -121,12 +173,22 @@ def heartbeat_rate(*, beats: int, threads: int) -> dict[str, Any]:
     finally:
         resource.delete()
         StudySession.objects.filter(member_id__in=ids).delete()
-    return {"beats": n, "threads": threads, "members": len(members), "seconds": beat_s, "per_second": n / beat_s,
-            "baseline_per_second": n / base_s, "ratio_to_baseline": (n / beat_s) / (n / base_s), "all_credited_exactly": exact,
-            "budget_per_second": 2000, "vendor": connection.vendor}
+    return {
+        "beats": n,
+        "threads": threads,
+        "members": len(members),
+        "seconds": beat_s,
+        "per_second": n / beat_s,
+        "baseline_per_second": n / base_s,
+        "ratio_to_baseline": (n / beat_s) / (n / base_s),
+        "all_credited_exactly": exact,
+        "budget_per_second": 2000,
+        "vendor": connection.vendor,
+    }
 
 
 # --- search ----------------------------------------------------------------------------------------------
+
 
 def ensure_search_corpus(n: int, rng: random.Random) -> dict[str, Any]:
     """A separate group of ``n`` published articles (created once, reused while the count matches)."""
@@ -141,7 +203,9 @@ def ensure_search_corpus(n: int, rng: random.Random) -> dict[str, Any]:
     root = Org.objects.filter(depth=1, name=BENCH_ORG).first()
     if root is None:
         root = Org.add_root(name=BENCH_ORG, kind=Org.Kind.COMMITTEE)
-    branch = Org.objects.filter(path__startswith=root.path, kind=Org.Kind.BRANCH).first() or root.add_child(name="基准测试党支部", kind=Org.Kind.BRANCH)
+    branch = Org.objects.filter(path__startswith=root.path, kind=Org.Kind.BRANCH).first() or root.add_child(
+        name="基准测试党支部", kind=Org.Kind.BRANCH
+    )
     admin, _ = User.objects.get_or_create(username="bench_search_admin", defaults={"name": "基准测试管理员"})
     OrgRole.objects.get_or_create(user=admin, org=root, role=OrgRole.Role.COMMITTEE_ADMIN, ended_at=None)
     # A secretary of the bench branch sees the corpus the way a member does (shared down from the group) without
@@ -172,9 +236,20 @@ def ensure_search_corpus(n: int, rng: random.Random) -> dict[str, Any]:
                     x = rng.choice(subjects)
                     title = rng.choice(patterns).format(x=x) + f"（第{i}期）"
                     paras = [rng.choice(sentences).format(x=rng.choice(subjects)) for _ in range(rng.randint(3, 8))]
-                    batch.append(Resource(org=root, org_path=root.path, status="published", kind="article", title=title[:200],
-                                          summary=paras[0][:120], body="".join(f"<p>{p}</p>" for p in paras), duration=300,
-                                          dimension=dim, published_at=now))
+                    batch.append(
+                        Resource(
+                            org=root,
+                            org_path=root.path,
+                            status="published",
+                            kind="article",
+                            title=title[:200],
+                            summary=paras[0][:120],
+                            body="".join(f"<p>{p}</p>" for p in paras),
+                            duration=300,
+                            dimension=dim,
+                            published_at=now,
+                        )
+                    )
                     docs.append((s(title.split("（")[0]) + f" （ 第 {i} 期 ）", s(x), " ".join(s(p) for p in paras)))
                 Resource.objects.bulk_create(batch)
                 search.index_rows([(r.pk, t, k, b, "") for r, (t, k, b) in zip(batch, docs, strict=True)])
@@ -207,7 +282,10 @@ def search_latency(corpus: dict[str, Any], passes: int = 3) -> dict[str, Any]:
                 _hits, count = search.search(user, q, limit=20)
                 times.append((time.perf_counter_ns() - t0) / 1e6)
                 counts[q] = count
-        out[label] = summary(times) | {"max_count": max(counts.values()), "zero_hit_queries": sum(1 for c in counts.values() if c == 0)}
+        out[label] = summary(times) | {
+            "max_count": max(counts.values()),
+            "zero_hit_queries": sum(1 for c in counts.values() if c == 0),
+        }
     return out
 
 
@@ -229,6 +307,7 @@ def search_baseline(runs: int = 300) -> dict[str, Any]:
 
 # --- report --------------------------------------------------------------------------------------------
 
+
 def report(data: dict[str, Any]) -> str:
     hb, se, rq = data["heartbeats"], data["search"], data["recommendations"]
     s1 = data["baseline"]["select_1"]["p50"]
@@ -239,8 +318,10 @@ def report(data: dict[str, Any]) -> str:
         f"  {'threads':>9}{'beats':>9}{'members':>9}{'beats/s':>10}{'baseline/s':>12}{'ratio':>8}  exact",
     ]
     for h in hb:
-        lines.append(f"  {h['threads']:>9}{h['beats']:>9,}{h['members']:>9,}{h['per_second']:>10,.0f}{h['baseline_per_second']:>12,.0f}"
-                     f"{h['ratio_to_baseline']:>8.2f}  {h['all_credited_exactly']}")
+        lines.append(
+            f"  {h['threads']:>9}{h['beats']:>9,}{h['members']:>9,}{h['per_second']:>10,.0f}{h['baseline_per_second']:>12,.0f}"
+            f"{h['ratio_to_baseline']:>8.2f}  {h['all_credited_exactly']}"
+        )
     lines += [
         "  (baseline: a transaction of one single-row UPDATE from the same threads — the commit is most of the cost)",
         "",
@@ -270,17 +351,25 @@ def main(argv: list[str] | None = None) -> int:
     from dangjian.learning.evaluation import evaluate_offline
     from dangjian.learning.models import StudyProgress
 
-    base_args = bench_main.parse(["--members", str(args.members), "--seed", str(args.seed)] + (["--rebuild"] if args.rebuild else []))
+    base_args = bench_main.parse(
+        ["--members", str(args.members), "--seed", str(args.seed)] + (["--rebuild"] if args.rebuild else [])
+    )
     bench_main.prepare_database(base_args, args.members, url, own)
     if not StudyProgress.objects.exists():
-        print("the database has no study records: rebuild it with seed_demo (its learning hook writes them)", file=sys.stderr)
+        print(
+            "the database has no study records: rebuild it with seed_demo (its learning hook writes them)",
+            file=sys.stderr,
+        )
     rng = random.Random(args.seed)
     rec = evaluate_offline(k=10)
     hb = [heartbeat_rate(beats=beats, threads=t) for t in args.threads]
     corpus = ensure_search_corpus(resources, rng)
     data = {
-        "at": dt.datetime.now().isoformat(timespec="seconds"), "vendor": connection.vendor, "members": args.members,
-        "baseline": search_baseline(), "heartbeats": hb,
+        "at": dt.datetime.now().isoformat(timespec="seconds"),
+        "vendor": connection.vendor,
+        "members": args.members,
+        "baseline": search_baseline(),
+        "heartbeats": hb,
         "search": {"resources": resources, "built_seconds": corpus["built_seconds"], **search_latency(corpus)},
         "recommendations": rec.as_dict() if rec else None,
     }

@@ -35,13 +35,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--facts-per-member", type=int, default=None, help="passed to seed_demo (default: its own)")
     p.add_argument("--passes", type=int, default=2, help="timed passes over the member-list filters (default 2)")
-    p.add_argument("--rebuild", action="store_true",
-                   help="re-seed even if the database matches; with DATABASE_URL this FLUSHES that database")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="re-seed even if the database matches; with DATABASE_URL this FLUSHES that database",
+    )
     p.add_argument("--explain", action="store_true", help="print the query plan of the slowest member-list filter")
     return p.parse_args(argv)
 
 
 # --- set-up -----------------------------------------------------------------------------------
+
 
 def setup_django() -> tuple[str, bool]:
     own = not os.environ.get("DATABASE_URL")
@@ -107,8 +111,11 @@ def prepare_database(args: argparse.Namespace, n: int, url: str, own: bool) -> d
             print(f"--rebuild: flushing {_redact(url)}")
             call_command("flush", interactive=False, verbosity=0)
         else:
-            print(f"{_redact(url)} holds other data (not a bench database of {n:,} members, seed {args.seed}).\n"
-                  "Point DATABASE_URL at a scratch database, or pass --rebuild to FLUSH this one.", file=sys.stderr)
+            print(
+                f"{_redact(url)} holds other data (not a bench database of {n:,} members, seed {args.seed}).\n"
+                "Point DATABASE_URL at a scratch database, or pass --rebuild to FLUSH this one.",
+                file=sys.stderr,
+            )
             raise SystemExit(2)
     return build(args, n, url, marker_file)
 
@@ -123,12 +130,21 @@ def build(args: argparse.Namespace, n: int, url: str, marker_file: Path) -> dict
     from dangjian.orgs.demo import DemoSeeder, default_facts_per_member
 
     print(f"seeding {_redact(url)} with {n:,} members (seed {args.seed})…")
-    result = DemoSeeder(members=n, seed=args.seed, facts_per_member=args.facts_per_member, progress=True, out=sys.stdout).run()
+    result = DemoSeeder(
+        members=n, seed=args.seed, facts_per_member=args.facts_per_member, progress=True, out=sys.stdout
+    ).run()
     marker = {
-        "members": n, "seed": args.seed, "facts_per_member": args.facts_per_member, "built_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "seed_seconds": round(result.seconds, 2), "members_per_second": round(result.members_per_second, 1),
-        "rows": result.rows, "phases": {k: round(v, 2) for k, v in result.phases.items()},
-        "facts_per_member_used": default_facts_per_member(n) if args.facts_per_member is None else args.facts_per_member,
+        "members": n,
+        "seed": args.seed,
+        "facts_per_member": args.facts_per_member,
+        "built_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "seed_seconds": round(result.seconds, 2),
+        "members_per_second": round(result.members_per_second, 1),
+        "rows": result.rows,
+        "phases": {k: round(v, 2) for k, v in result.phases.items()},
+        "facts_per_member_used": default_facts_per_member(n)
+        if args.facts_per_member is None
+        else args.facts_per_member,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     marker_file.write_text(json.dumps(marker, ensure_ascii=False, indent=2))
@@ -136,6 +152,7 @@ def build(args: argparse.Namespace, n: int, url: str, marker_file: Path) -> dict
 
 
 # --- timing -----------------------------------------------------------------------------------
+
 
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile."""
@@ -147,7 +164,12 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95), "max": max(values) if values else 0.0}
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "max": max(values) if values else 0.0,
+    }
 
 
 def time_ms(fn: Callable[[], Any]) -> float:
@@ -183,8 +205,15 @@ def member_list_scenarios(rng: random.Random) -> list[tuple[str, dict[str, Any]]
     from dangjian.orgs.models import Member, MemberStatus, Org
 
     out: list[tuple[str, dict[str, Any]]] = [("none", {})]
-    for s in [MemberStatus.FULL, MemberStatus.PROBATIONARY, MemberStatus.CANDIDATE, MemberStatus.ACTIVIST,
-              MemberStatus.APPLICANT, MemberStatus.SUSPENDED, MemberStatus.TRANSFERRED_OUT]:
+    for s in [
+        MemberStatus.FULL,
+        MemberStatus.PROBATIONARY,
+        MemberStatus.CANDIDATE,
+        MemberStatus.ACTIVIST,
+        MemberStatus.APPLICANT,
+        MemberStatus.SUSPENDED,
+        MemberStatus.TRANSFERRED_OUT,
+    ]:
         out.append(("status", {"status": s.value}))
 
     def sample(qs: Any, k: int) -> list[Org]:
@@ -200,12 +229,15 @@ def member_list_scenarios(rng: random.Random) -> list[tuple[str, dict[str, Any]]
     out += [("org:general_branch", {"org": o}) for o in general]
     out += [("org:branch", {"org": o}) for o in branches]
     for o in (subsidiaries + units)[:4]:
-        out.append(("org+status", {"org": o, "status": rng.choice([MemberStatus.FULL, MemberStatus.PROBATIONARY]).value}))
+        out.append(
+            ("org+status", {"org": o, "status": rng.choice([MemberStatus.FULL, MemberStatus.PROBATIONARY]).value})
+        )
 
     bounds = Member.objects.aggregate(lo=Min("id"), hi=Max("id"))
     picks = list(
-        Member.objects.filter(id__in=[rng.randint(bounds["lo"], bounds["hi"]) for _ in range(40)])
-        .values("name", "name_pinyin", "name_initials", "employee_no", "org_path")[:25]
+        Member.objects.filter(id__in=[rng.randint(bounds["lo"], bounds["hi"]) for _ in range(40)]).values(
+            "name", "name_pinyin", "name_initials", "employee_no", "org_path"
+        )[:25]
     )
     for m in picks[:6]:
         out.append(("q:initials", {"q": m["name_initials"]}))
@@ -261,7 +293,10 @@ def run_member_list(user: Any, scenarios: list[tuple[str, dict[str, Any]]], pass
             if max(ms, deep_ms) > slowest[0]:
                 slowest = (max(ms, deep_ms), kind, kwargs)
     return {
-        "filters": len(scenarios), "passes": passes, "count_and_page_1": summary(first), "page_50": summary(deep),
+        "filters": len(scenarios),
+        "passes": passes,
+        "count_and_page_1": summary(first),
+        "page_50": summary(deep),
         "by_filter": {k: {**summary(v), "max_count": counts[k]} for k, v in per_kind.items()},
         "slowest": {"ms": slowest[0], "filter": slowest[1], "kwargs": {k: str(v) for k, v in slowest[2].items()}},
         "_slowest_kwargs": slowest[2],
@@ -269,6 +304,7 @@ def run_member_list(user: Any, scenarios: list[tuple[str, dict[str, Any]]], pass
 
 
 # --- report -----------------------------------------------------------------------------------
+
 
 def report(data: dict[str, Any]) -> str:
     b, ml, sd = data["baseline"], data["member_list"], data["seed_demo"]
@@ -288,7 +324,9 @@ def report(data: dict[str, Any]) -> str:
         lines.append(f"  {label:42}{s['p50']:>10.2f}{s['p95']:>10.2f}{s['p95'] / s1:>10.0f}{s['p95'] / pk:>9.1f}")
     lines.append("  by filter (slower of page 1 / page 50):")
     for kind, s in ml["by_filter"].items():
-        lines.append(f"    {kind:28}{'≤' + format(s['max_count'], ','):>12} rows{s['p50']:>10.2f}{s['p95']:>10.2f}{s['p95'] / s1:>10.0f}{s['p95'] / pk:>9.1f}")
+        lines.append(
+            f"    {kind:28}{'≤' + format(s['max_count'], ','):>12} rows{s['p50']:>10.2f}{s['p95']:>10.2f}{s['p95'] / s1:>10.0f}{s['p95'] / pk:>9.1f}"
+        )
     budget = ml["budget"]
     lines += [
         f"  budget: p95 < {BUDGET_LIST_P95_MS:.0f} ms at 1,000,000 members → measured p95 {budget['p95_ms']:.1f} ms "
@@ -319,7 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     marker_before = _marker_path(url).read_text() if _marker_path(url).exists() else None
     seed_info = prepare_database(args, n, url, own)
-    reused = seed_info is None or (marker_before is not None and json.loads(marker_before).get("built_at") == seed_info.get("built_at"))
+    reused = seed_info is None or (
+        marker_before is not None and json.loads(marker_before).get("built_at") == seed_info.get("built_at")
+    )
     rng = random.Random(args.seed)
     user = User.objects.get(username="committee")
     base = baseline(rng)
@@ -328,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     slowest_kwargs = ml.pop("_slowest_kwargs")
     p95 = max(ml["count_and_page_1"]["p95"], ml["page_50"]["p95"])
     ml["budget"] = {
-        "p95_ms": p95, "budget_ms": BUDGET_LIST_P95_MS, "at_members": 1_000_000,
+        "p95_ms": p95,
+        "budget_ms": BUDGET_LIST_P95_MS,
+        "at_members": 1_000_000,
         "verdict": ("within budget" if p95 < BUDGET_LIST_P95_MS else "OVER budget")
         + ("" if n >= 1_000_000 else " (below budget scale: run --members 1000000 on PostgreSQL to judge)"),
     }
@@ -339,17 +381,31 @@ def main(argv: list[str] | None = None) -> int:
         members_phase = (seed_info.get("phases") or {}).get("members") or seed_info["seed_seconds"]
         fixed = max(0.0, seed_info["seed_seconds"] - members_phase)
         projected = fixed + members_phase * 1_000_000 / seed_info["members"] if members_phase else float("inf")
-        seed.update({
-            "members": seed_info["members"], "seed_seconds": seed_info["seed_seconds"], "members_per_second": rate,
-            "facts_per_member_used": seed_info.get("facts_per_member_used"), "rows": seed_info.get("rows"),
-            "phases": seed_info.get("phases"), "projected_1m_seconds": projected, "budget_seconds": BUDGET_SEED_1M_S,
-            "verdict": "within budget" if projected < BUDGET_SEED_1M_S else "OVER budget",
-            "note": "members phase scaled linearly; index growth slows big runs, fewer facts per member (3 at 1M) speed them up",
-        })
+        seed.update(
+            {
+                "members": seed_info["members"],
+                "seed_seconds": seed_info["seed_seconds"],
+                "members_per_second": rate,
+                "facts_per_member_used": seed_info.get("facts_per_member_used"),
+                "rows": seed_info.get("rows"),
+                "phases": seed_info.get("phases"),
+                "projected_1m_seconds": projected,
+                "budget_seconds": BUDGET_SEED_1M_S,
+                "verdict": "within budget" if projected < BUDGET_SEED_1M_S else "OVER budget",
+                "note": "members phase scaled linearly; index growth slows big runs, fewer facts per member (3 at 1M) speed them up",
+            }
+        )
     data = {
-        "at": dt.datetime.now().isoformat(timespec="seconds"), "vendor": connection.vendor, "database": _redact(url),
-        "members": n, "seed": args.seed, "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
-        "baseline": base, "member_list": ml, "seed_demo": seed, "bench_seconds": round(time.perf_counter() - started, 1),
+        "at": dt.datetime.now().isoformat(timespec="seconds"),
+        "vendor": connection.vendor,
+        "database": _redact(url),
+        "members": n,
+        "seed": args.seed,
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "baseline": base,
+        "member_list": ml,
+        "seed_demo": seed,
+        "bench_seconds": round(time.perf_counter() - started, 1),
     }
     print()
     print(report(data))

@@ -75,7 +75,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
         errors.append({"field": ".".join(loc), "message": message})
     fields = ", ".join(e["field"] for e in errors if e["field"])
-    return _error(request, 400, _("Invalid input: %(fields)s") % {"fields": fields} if fields else _("Invalid input."), errors)
+    return _error(
+        request, 400, _("Invalid input: %(fields)s") % {"fields": fields} if fields else _("Invalid input."), errors
+    )
 
 
 @api.exception_handler(DomainError)
@@ -96,7 +98,11 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 403 and str(exc) == "CSRF check Failed":
-        return _error(request, 403, _("The request has no valid CSRF token: reload the page, or authenticate with a bearer token."))
+        return _error(
+            request,
+            403,
+            _("The request has no valid CSRF token: reload the page, or authenticate with a bearer token."),
+        )
     return _error(request, exc.status_code, str(exc))
 
 

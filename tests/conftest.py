@@ -61,10 +61,27 @@ def cast(db: Any) -> Cast:
     grant(committee, group, OrgRole.Role.COMMITTEE_ADMIN)
     grant(secretary_a, branch_a, OrgRole.Role.SECRETARY)
     grant(secretary_b, branch_b, OrgRole.Role.SECRETARY)
-    member_a = make_member(branch_a, name="张三", user=member_a_user, id_number="11010519491231002X", phone="13812345678")
+    member_a = make_member(
+        branch_a, name="张三", user=member_a_user, id_number="11010519491231002X", phone="13812345678"
+    )
     member_b = make_member(branch_b, name="李四", phone="13987654321")
-    return Cast(group, company_a, company_b, branch_a, group_a1, branch_b, committee, secretary_a, secretary_b,
-                member_a_user, member_a, member_b, outsider, sysadmin, auditor)
+    return Cast(
+        group,
+        company_a,
+        company_b,
+        branch_a,
+        group_a1,
+        branch_b,
+        committee,
+        secretary_a,
+        secretary_b,
+        member_a_user,
+        member_a,
+        member_b,
+        outsider,
+        sysadmin,
+        auditor,
+    )
 
 
 def login(client: Client, user: User) -> Client:

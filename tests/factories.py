@@ -35,7 +35,9 @@ def make_org(name: str, kind: str = Org.Kind.BRANCH, parent: Org | None = None, 
     return parent.add_child(instance=org) if parent is not None else Org.add_root(instance=org)
 
 
-def make_member(org: Org, name: str | None = None, status: str = MemberStatus.FULL, user: User | None = None, **fields: Any) -> Member:
+def make_member(
+    org: Org, name: str | None = None, status: str = MemberStatus.FULL, user: User | None = None, **fields: Any
+) -> Member:
     n = next(_seq)
     defaults: dict[str, Any] = {
         "name": name or f"张{n}",

@@ -36,17 +36,31 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
         status = 429 if exc.code == "locked" else 401
         raise DomainError(exc.message, [{"field": "password", "message": exc.message}], status=status) from exc
     if user.requires_2fa and not user.has_2fa:
-        raise DomainError(_("Set up two-factor authentication in the web app first."), [{"field": "otp", "message": _("Two-factor authentication is required.")}], status=403)
+        raise DomainError(
+            _("Set up two-factor authentication in the web app first."),
+            [{"field": "otp", "message": _("Two-factor authentication is required.")}],
+            status=403,
+        )
     if user.has_2fa:
         if not payload.otp:
-            raise DomainError(_("A valid two-factor code is required."), [{"field": "otp", "message": _("Wrong or missing code.")}], status=401)
+            raise DomainError(
+                _("A valid two-factor code is required."),
+                [{"field": "otp", "message": _("Wrong or missing code.")}],
+                status=401,
+            )
         try:
             services.user_verify_otp(user=user, code=payload.otp)
         except services.AuthError as exc:
             status = 429 if exc.code == "locked" else 401
-            raise DomainError(_("A valid two-factor code is required."), [{"field": "otp", "message": exc.message}], status=status) from exc
+            raise DomainError(
+                _("A valid two-factor code is required."), [{"field": "otp", "message": exc.message}], status=status
+            ) from exc
     if user.must_change_password or services.password_expired(user):
-        raise DomainError(_("Change your password in the web app first."), [{"field": "password", "message": _("Password change required.")}], status=403)
+        raise DomainError(
+            _("Change your password in the web app first."),
+            [{"field": "password", "message": _("Password change required.")}],
+            status=403,
+        )
     issued = services.api_token_issue(user=user, name=payload.name)
     return TokenOut(
         token=issued.plaintext,

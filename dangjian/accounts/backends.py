@@ -14,7 +14,9 @@ from django.http import HttpRequest
 
 
 class MultiIdentifierBackend(ModelBackend):
-    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
         from .services import AuthError, user_authenticate
 
         if not username or not password:

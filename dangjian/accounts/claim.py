@@ -33,14 +33,26 @@ WINDOW_SECONDS = 15 * 60
 
 class ClaimForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=64)
-    id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=18, min_length=18,
-                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    id_number = forms.CharField(
+        label=gettext_lazy("ID number"),
+        max_length=18,
+        min_length=18,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
 
 class SetPasswordForm(forms.Form):
-    password1 = forms.CharField(label=gettext_lazy("New password"), strip=False, help_text=password_validators_help_text_html(),
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=gettext_lazy("New password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=gettext_lazy("New password"),
+        strip=False,
+        help_text=password_validators_help_text_html(),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
@@ -62,8 +74,11 @@ def account_find_for_claim(*, name: str, id_number: str) -> User | None:
     """The roster account whose name and ID number both match (the ID through its blind index)."""
     index = crypto.blind_index(id_number)
     name = name.strip()
-    matches = list(User.objects.filter(Q(id_number_index=index) | Q(member__id_number_index=index)).filter(
-        Q(name=name) | Q(member__name=name), is_active=True).distinct()[:2])
+    matches = list(
+        User.objects.filter(Q(id_number_index=index) | Q(member__id_number_index=index))
+        .filter(Q(name=name) | Q(member__name=name), is_active=True)
+        .distinct()[:2]
+    )
     return matches[0] if len(matches) == 1 else None
 
 
@@ -87,10 +102,20 @@ def claim_view(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             user = account_find_for_claim(name=form.cleaned_data["name"], id_number=form.cleaned_data["id_number"])
             if user is None:
-                audit(None, "auth.claim", outcome=AuditEvent.Outcome.FAILURE, actor_name=form.cleaned_data["name"][:150])
-                form.add_error(None, _("No account matches this name and ID number. Ask your Party-affairs worker to check the roster."))
+                audit(
+                    None, "auth.claim", outcome=AuditEvent.Outcome.FAILURE, actor_name=form.cleaned_data["name"][:150]
+                )
+                form.add_error(
+                    None,
+                    _("No account matches this name and ID number. Ask your Party-affairs worker to check the roster."),
+                )
             elif user.has_usable_password():
-                form.add_error(None, _("This account has already been claimed: log in, or ask your Party-affairs worker to reset the password."))
+                form.add_error(
+                    None,
+                    _(
+                        "This account has already been claimed: log in, or ask your Party-affairs worker to reset the password."
+                    ),
+                )
             else:
                 request.session[SESSION_KEY] = user.pk
                 return redirect("accounts:claim_password")
@@ -113,4 +138,9 @@ def claim_password_view(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="dangjian.accounts.backends.MultiIdentifierBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect("core:workbench")
-    return render(request, "accounts/claim_password.html", {"form": form, "account": user}, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "accounts/claim_password.html",
+        {"form": form, "account": user},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -11,21 +11,39 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LoginForm(forms.Form):
-    identifier = forms.CharField(label=_("Account"), max_length=150, help_text=_("Username, employee number or phone number"),
-                                 widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    identifier = forms.CharField(
+        label=_("Account"),
+        max_length=150,
+        help_text=_("Username, employee number or phone number"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class OtpForm(forms.Form):
-    code = forms.CharField(label=_("6-digit code from your authenticator app"), max_length=8, min_length=6,
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
+    code = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=8,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password1 = forms.CharField(label=_("New password"), strip=False, help_text=password_validators_help_text_html(),
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label=_("New password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=password_validators_help_text_html(),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         self.user = user

@@ -31,8 +31,12 @@ class User(AbstractUser):
     phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True, editable=False)
     # The roster's ID number, for claiming an account (name + ID must match); encrypted, exact look-up by index.
     id_number = EncryptedTextField(_("ID number"), blank=True, default="", db_default="")
-    id_number_index = models.CharField(max_length=32, blank=True, default="", db_default="", db_index=True, editable=False)
-    admin_role = models.CharField(_("administrator role"), max_length=16, choices=AdminRole.choices, blank=True, default="")
+    id_number_index = models.CharField(
+        max_length=32, blank=True, default="", db_default="", db_index=True, editable=False
+    )
+    admin_role = models.CharField(
+        _("administrator role"), max_length=16, choices=AdminRole.choices, blank=True, default=""
+    )
     must_change_password = models.BooleanField(default=False)
     password_changed_at = models.DateTimeField(null=True, blank=True)
     failed_login_count = models.PositiveSmallIntegerField(default=0)

@@ -75,7 +75,9 @@ def user_authenticate(*, identifier: str, password: str) -> User:
 def _locked(user: User) -> AuthError:
     audit(user, "auth.login_locked", user, outcome=AuditEvent.Outcome.FAILURE, actor_name=user.username)
     minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)  # type: ignore[operator]
-    return AuthError("locked", _("Too many failed attempts: the account is locked for %(m)d more minutes.") % {"m": minutes})
+    return AuthError(
+        "locked", _("Too many failed attempts: the account is locked for %(m)d more minutes.") % {"m": minutes}
+    )
 
 
 def _clear_failures(user: User) -> None:
@@ -91,7 +93,14 @@ def _record_failure(user: User) -> None:
         if user.failed_login_count >= settings.LOGIN_FAILURE_LIMIT:
             until = timezone.now() + dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
             User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
-            audit(user, "auth.locked", user, after={"locked_until": until}, outcome=AuditEvent.Outcome.FAILURE, actor_name=user.username)
+            audit(
+                user,
+                "auth.locked",
+                user,
+                after={"locked_until": until},
+                outcome=AuditEvent.Outcome.FAILURE,
+                actor_name=user.username,
+            )
         else:
             audit(user, "auth.login", user, outcome=AuditEvent.Outcome.FAILURE, actor_name=user.username)
 
@@ -112,7 +121,9 @@ def password_expired(user: User) -> bool:
 
 
 @transaction.atomic
-def user_set_password(*, user: User, new_password: str, acting_user: User | None = None, force_change: bool = False) -> None:
+def user_set_password(
+    *, user: User, new_password: str, acting_user: User | None = None, force_change: bool = False
+) -> None:
     """Validate and set a password. ``force_change`` marks it as one the user must change at next login."""
     validate_password(new_password, user)
     user.set_password(new_password)
@@ -124,10 +135,20 @@ def user_set_password(*, user: User, new_password: str, acting_user: User | None
 
 @transaction.atomic
 def user_create(
-    *, username: str, password: str | None, acting_user: User | None, name: str = "", employee_no: str | None = None,
-    phone: str = "", email: str = "", admin_role: str = "", must_change_password: bool = True,
+    *,
+    username: str,
+    password: str | None,
+    acting_user: User | None,
+    name: str = "",
+    employee_no: str | None = None,
+    phone: str = "",
+    email: str = "",
+    admin_role: str = "",
+    must_change_password: bool = True,
 ) -> User:
-    user = User(username=username, name=name, employee_no=employee_no or None, phone=phone, email=email, admin_role=admin_role)
+    user = User(
+        username=username, name=name, employee_no=employee_no or None, phone=phone, email=email, admin_role=admin_role
+    )
     if password:
         validate_password(password, user)
         user.set_password(password)
@@ -142,6 +163,7 @@ def user_create(
 
 
 # --- TOTP two-factor authentication -------------------------------------------------------------
+
 
 def totp_begin_enrolment(*, user: User) -> str:
     """A new secret, stored encrypted but not active until the user proves it with a code."""
@@ -215,6 +237,7 @@ def totp_reset(*, user: User, acting_user: User) -> None:
 
 # --- API tokens -------------------------------------------------------------------------------
 
+
 @dataclass
 class IssuedToken:
     token: ApiToken
@@ -260,6 +283,7 @@ def api_token_revoke(*, token: ApiToken, acting_user: User) -> None:
 
 
 # --- Roles held at an org ----------------------------------------------------------------------
+
 
 @transaction.atomic
 def org_role_grant(*, user: User, org: Any, role: str, acting_user: User | None) -> OrgRole:

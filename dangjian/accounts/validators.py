@@ -21,7 +21,9 @@ class CharacterClassValidator:
         ]
         if sum(classes) < self.min_classes:
             raise ValidationError(
-                _("The password must contain at least %(n)d of: lower-case letters, upper-case letters, digits, symbols.")
+                _(
+                    "The password must contain at least %(n)d of: lower-case letters, upper-case letters, digits, symbols."
+                )
                 % {"n": self.min_classes},
                 code="password_too_simple",
             )

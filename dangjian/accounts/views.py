@@ -28,7 +28,9 @@ PENDING_2FA = "pending_2fa_user"
 
 def _safe_next(request: HttpRequest) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return reverse("core:workbench")
 
@@ -49,7 +51,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                user = services.user_authenticate(identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"])
+                user = services.user_authenticate(
+                    identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"]
+                )
             except services.AuthError as exc:
                 form.add_error(None, exc.message)
                 status = 400
@@ -83,7 +87,9 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
                 del request.session[PENDING_2FA]
                 return _finish_login(request, user)
         status = 400
-    return render(request, "accounts/login_otp.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
+    return render(
+        request, "accounts/login_otp.html", {"form": form, "next": request.GET.get("next", "")}, status=status
+    )
 
 
 @require_POST
@@ -126,8 +132,12 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
     uri = services.totp_provisioning_uri(user)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=5)
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/totp_setup.html", {"form": form, "secret": user.totp_secret, "qr_svg": qr_svg,
-                                                         "required": user.requires_2fa}, status=status)
+    return render(
+        request,
+        "accounts/totp_setup.html",
+        {"form": form, "secret": user.totp_secret, "qr_svg": qr_svg, "required": user.requires_2fa},
+        status=status,
+    )
 
 
 @login_required
@@ -142,7 +152,9 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             form = TokenForm()
         else:
             return render(request, "accounts/profile.html", {"form": form, "tokens": user.api_tokens.all()}, status=400)
-    return render(request, "accounts/profile.html", {"form": form, "tokens": user.api_tokens.all(), "new_token": new_token})
+    return render(
+        request, "accounts/profile.html", {"form": form, "tokens": user.api_tokens.all(), "new_token": new_token}
+    )
 
 
 @login_required
@@ -167,8 +179,23 @@ def user_admin_view(request: HttpRequest) -> HttpResponse:
     qs = User.objects.order_by("username")
     if q:
         qs = qs.filter(username__icontains=q) | qs.filter(name__icontains=q) | qs.filter(employee_no__iexact=q)
-    page = Paginator(qs.only("id", "username", "name", "employee_no", "admin_role", "is_active", "locked_until", "totp_confirmed_at", "last_login"), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_admin.html", {"page_obj": page, "q": q, "querystring": urlencode({"q": q}) if q else ""})
+    page = Paginator(
+        qs.only(
+            "id",
+            "username",
+            "name",
+            "employee_no",
+            "admin_role",
+            "is_active",
+            "locked_until",
+            "totp_confirmed_at",
+            "last_login",
+        ),
+        50,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "accounts/user_admin.html", {"page_obj": page, "q": q, "querystring": urlencode({"q": q}) if q else ""}
+    )
 
 
 @login_required
@@ -189,5 +216,3 @@ def user_reset_2fa_view(request: HttpRequest, pk: int) -> HttpResponse:
     services.totp_reset(user=target, acting_user=request.user)  # type: ignore[arg-type]
     messages.success(request, _("Two-factor authentication of %(u)s was reset.") % {"u": target.display_name})
     return redirect("accounts:user_admin")
-
-

@@ -22,16 +22,27 @@ def _source(source: models.Model | tuple[str, Any] | None) -> tuple[str, str]:
 
 
 def fact_record(
-    *, member: Any, kind: str, quantity: Decimal | int | float = 1, org: Any = None,
-    occurred_at: dt.datetime | None = None, source: models.Model | tuple[str, Any] | None = None,
+    *,
+    member: Any,
+    kind: str,
+    quantity: Decimal | int | float = 1,
+    org: Any = None,
+    occurred_at: dt.datetime | None = None,
+    source: models.Model | tuple[str, Any] | None = None,
 ) -> Fact:
     """One fact: what ``member`` did, counted at ``org`` (default: the member's primary branch)."""
     org_id = org.pk if org is not None else member.org_id
     org_path = org.path if org is not None else member.org_path
     source_type, source_id = _source(source)
     return Fact.objects.create(
-        member_id=member.pk, org_id=org_id, org_path=org_path, kind=kind, quantity=Decimal(str(quantity)),
-        occurred_at=occurred_at or timezone.now(), source_type=source_type, source_id=source_id,
+        member_id=member.pk,
+        org_id=org_id,
+        org_path=org_path,
+        kind=kind,
+        quantity=Decimal(str(quantity)),
+        occurred_at=occurred_at or timezone.now(),
+        source_type=source_type,
+        source_id=source_id,
     )
 
 

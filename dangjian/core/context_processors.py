@@ -54,7 +54,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             continue
         nav.append({"url": url, "label": label, "icon": icon, "active": False})
     # The entry whose address is the longest prefix of this page is the active one.
-    matches = [item for item in nav if request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))]
+    matches = [
+        item
+        for item in nav
+        if request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))
+    ]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
     from dangjian.notices.selectors import unread_count

@@ -36,7 +36,9 @@ def _lock_chain() -> None:
     connection = transaction.get_connection()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(LedgerEntry._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(
+                f"LOCK TABLE {connection.ops.quote_name(LedgerEntry._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE"
+            )
 
 
 @transaction.atomic

@@ -31,7 +31,9 @@ class AuditEvent(models.Model):
         FAILURE = "failure", _("Failure")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=64, db_index=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)

@@ -21,7 +21,14 @@ _CACHE_ATTR = "_dangjian_scope_paths"
 
 # Which org roles may do what inside their subtree.
 ORG_ROLE_PERMS: dict[str, set[str]] = {
-    "committee_admin": {"orgs.view", "orgs.manage", "members.view", "members.manage", "members.reveal", "members.export"},
+    "committee_admin": {
+        "orgs.view",
+        "orgs.manage",
+        "members.view",
+        "members.manage",
+        "members.reveal",
+        "members.export",
+    },
     "secretary": {"orgs.view", "members.view", "members.manage", "members.reveal", "members.export"},
     "affairs_worker": {"orgs.view", "members.view", "members.manage", "members.export"},
 }
@@ -40,7 +47,9 @@ def can_read_audit(user: Any) -> bool:
 
 
 def can_admin_users(user: Any) -> bool:
-    return bool(user and user.is_authenticated and (is_global_admin(user) or getattr(user, "admin_role", "") == "security"))
+    return bool(
+        user and user.is_authenticated and (is_global_admin(user) or getattr(user, "admin_role", "") == "security")
+    )
 
 
 def _minimal(paths: list[str]) -> list[str]:

@@ -140,7 +140,9 @@ def iter_rows(kind: str, stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
                 text.detach()
 
 
-def read_table(kind: str, stream: IO[bytes], columns: dict[str, str], required: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_table(
+    kind: str, stream: IO[bytes], columns: dict[str, str], required: Iterable[str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """Rows as dicts keyed by field name. ``columns`` maps header text (Chinese or English) → field.
 
     The first non-empty row is the header; a missing required column rejects the file at once.
@@ -160,7 +162,8 @@ def read_table(kind: str, stream: IO[bytes], columns: dict[str, str], required: 
     if missing:
         names = {v: k for k, v in columns.items()}
         raise DomainError(
-            _("The file lacks the columns: %(c)s. Download the template.") % {"c": ", ".join(names.get(f, f) for f in missing)},
+            _("The file lacks the columns: %(c)s. Download the template.")
+            % {"c": ", ".join(names.get(f, f) for f in missing)},
             [{"row": header_no, "field": f, "message": _("Missing column")} for f in missing],
         )
     for number, cells in rows:

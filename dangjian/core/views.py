@@ -51,17 +51,36 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(created_at__lt=_day_start(date_to + dt.timedelta(days=1)))
     if request.GET.get("page") in (None, "1"):
         # Logged before the page is read, so the count and the rows shown agree.
-        audit(request.user, "audit.view", after={"person": person, "action": action, "outcome": outcome,
-                                                 "from": str(date_from or ""), "to": str(date_to or "")})
+        audit(
+            request.user,
+            "audit.view",
+            after={
+                "person": person,
+                "action": action,
+                "outcome": outcome,
+                "from": str(date_from or ""),
+                "to": str(date_to or ""),
+            },
+        )
     page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()[:200]
-    return render(request, "core/audit_list.html", {
-        "page_obj": page, "querystring": querystring.urlencode(), "person": person, "action": action, "outcome": outcome,
-        "date_from": request.GET.get("from", ""), "date_to": request.GET.get("to", ""), "actions": list(actions),
-        "outcomes": AuditEvent.Outcome.choices,
-    })
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "page_obj": page,
+            "querystring": querystring.urlencode(),
+            "person": person,
+            "action": action,
+            "outcome": outcome,
+            "date_from": request.GET.get("from", ""),
+            "date_to": request.GET.get("to", ""),
+            "actions": list(actions),
+            "outcomes": AuditEvent.Outcome.choices,
+        },
+    )
 
 
 def _parse_day(value: str | None) -> dt.date | None:
@@ -85,4 +104,3 @@ def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for the load balancer: the database answers."""
     AuditEvent.objects.exists()
     return HttpResponse("ok", content_type="text/plain")
-

@@ -39,13 +39,20 @@ def calculate(request: HttpRequest, income: str | None = None, category: str = "
     Fixed categories (farmer, student, unemployed, relief) ignore ``income`` and have no rate.
     """
     if category not in CATEGORIES:
-        raise DomainError(_("Unknown category: choose one of %(c)s.") % {"c": ", ".join(CATEGORIES)},
-                          [{"field": "category", "message": _("Unknown category.")}])
+        raise DomainError(
+            _("Unknown category: choose one of %(c)s.") % {"c": ", ".join(CATEGORIES)},
+            [{"field": "category", "message": _("Unknown category.")}],
+        )
     fixed = category in ("farmer", "student", "unemployed", "relief")
     base = parse_money(income, "income", allow_none=fixed)
     q, rs = services.dues_quote(category=category, base=base)
-    return QuoteOut(monthly_amount=f"{q.monthly_amount:.2f}", rate=(format(q.rate.normalize(), "f") if q.rate is not None else None),
-                    category=category, base=(f"{q.base:.2f}" if q.base is not None else None), rule_version=rs.name)
+    return QuoteOut(
+        monthly_amount=f"{q.monthly_amount:.2f}",
+        rate=(format(q.rate.normalize(), "f") if q.rate is not None else None),
+        category=category,
+        base=(f"{q.base:.2f}" if q.base is not None else None),
+        rule_version=rs.name,
+    )
 
 
 class BillOut(Schema):
@@ -65,15 +72,27 @@ class BillListOut(Schema):
 
 
 def _bill_out(b: DuesBill) -> BillOut:
-    return BillOut(id=b.pk, member_id=b.member_id, member_name=b.member.name, period=b.period.strftime("%Y-%m"),
-                   amount=f"{b.amount:.2f}", status=b.status, paid_at=b.paid_at,
-                   receipt_no=b.payment.receipt_no if b.payment is not None else None)
+    return BillOut(
+        id=b.pk,
+        member_id=b.member_id,
+        member_name=b.member.name,
+        period=b.period.strftime("%Y-%m"),
+        amount=f"{b.amount:.2f}",
+        status=b.status,
+        paid_at=b.paid_at,
+        receipt_no=b.payment.receipt_no if b.payment is not None else None,
+    )
 
 
 @router.get("/bills", response=BillListOut)
 def bill_list(
-    request: HttpRequest, member: int | None = None, org: int | None = None, period: str | None = None,
-    status: DuesBill.Status | None = None, page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=200),  # type: ignore[type-arg]
+    request: HttpRequest,
+    member: int | None = None,
+    org: int | None = None,
+    period: str | None = None,
+    status: DuesBill.Status | None = None,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=200),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
     """Bills in the caller's scope (a member sees their own), newest month first."""
     qs = bills_visible_to(request.user).select_related("member", "payment")
@@ -118,12 +137,30 @@ def payment_create(request: HttpRequest, payload: PaymentIn) -> Status[PaymentOu
     member = get_or_404(members_visible_to(request.user, "members.manage").select_related("org"), pk=payload.member_id)
     bills = list(DuesBill.objects.filter(pk__in=payload.bill_ids, member=member))
     if len(bills) != len(set(payload.bill_ids)):
-        raise DomainError(_("Some bills do not belong to this member."), [{"field": "bill_ids", "message": _("Not this member's bills.")}])
+        raise DomainError(
+            _("Some bills do not belong to this member."),
+            [{"field": "bill_ids", "message": _("Not this member's bills.")}],
+        )
     p = services.payment_record(
-        member=member, bills=bills, method=payload.method, paid_on=payload.paid_on, acting_user=request.user,
-        external_ref=payload.external_ref, voluntary_amount=payload.voluntary_amount, branch_consent=payload.branch_consent,
+        member=member,
+        bills=bills,
+        method=payload.method,
+        paid_on=payload.paid_on,
+        acting_user=request.user,
+        external_ref=payload.external_ref,
+        voluntary_amount=payload.voluntary_amount,
+        branch_consent=payload.branch_consent,
         paid_by_other=payload.paid_by_other,
     )
     months = sorted(b.period.strftime("%Y-%m") for b in bills)
-    return Status(201, PaymentOut(id=p.pk, receipt_no=p.receipt_no, dues_amount=f"{p.dues_amount:.2f}",
-                           voluntary_amount=f"{p.voluntary_amount:.2f}", forward_to_centre=p.forward_to_centre, months=months))
+    return Status(
+        201,
+        PaymentOut(
+            id=p.pk,
+            receipt_no=p.receipt_no,
+            dues_amount=f"{p.dues_amount:.2f}",
+            voluntary_amount=f"{p.voluntary_amount:.2f}",
+            forward_to_centre=p.forward_to_centre,
+            months=months,
+        ),
+    )

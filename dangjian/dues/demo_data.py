@@ -56,8 +56,13 @@ def seed(*, today: dt.date, members: int, out: Any = None) -> dict[str, int]:
     now_period = month_start(today)
     first = add_months(now_period, -(months - 1))
     q = connection.ops.quote_name
-    t = {"base": q(DuesBase._meta.db_table), "member": q(Member._meta.db_table), "bill": q(DuesBill._meta.db_table),
-         "payment": q(DuesPayment._meta.db_table), "fact": q(Fact._meta.db_table)}
+    t = {
+        "base": q(DuesBase._meta.db_table),
+        "member": q(Member._meta.db_table),
+        "bill": q(DuesBill._meta.db_table),
+        "payment": q(DuesPayment._meta.db_table),
+        "fact": q(Fact._meta.db_table),
+    }
     now = timezone.now()
     bills = 0
     with transaction.atomic(), connection.cursor() as cur:

@@ -17,7 +17,9 @@ class DuesRuleSet(models.Model):
     name = models.CharField(_("name"), max_length=64)
     effective_from = models.DateField(_("effective from"), unique=True)
     rules = models.JSONField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -49,13 +51,19 @@ class DuesBase(models.Model):
     rule_set = models.ForeignKey(DuesRuleSet, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=16, choices=Source.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.CONFIRMED)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["member", "-year", "-from_month"]
-        constraints = [models.UniqueConstraint(fields=["member", "year", "from_month"], name="one_base_per_member_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year", "from_month"], name="one_base_per_member_month")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.year}-{self.from_month:02d} {self.monthly_amount}"
@@ -72,13 +80,19 @@ class DuesReduction(models.Model):
     member = models.ForeignKey("orgs.Member", on_delete=models.CASCADE, related_name="dues_reductions")
     first_month = models.DateField(_("first month"))
     last_month = models.DateField(_("last month"))
-    monthly_amount = models.DecimalField(_("reduced monthly amount"), max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    monthly_amount = models.DecimalField(
+        _("reduced monthly amount"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
     reason = models.TextField(_("reason"))
     branch_decided_on = models.DateField(_("branch decision date"))
-    branch_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    branch_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     state = models.CharField(max_length=16, choices=State.choices, default=State.PROPOSED)
     approved_on = models.DateField(null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-first_month"]
@@ -135,7 +149,9 @@ class DuesPayment(models.Model):
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True, db_index=True)
     paid_on = models.DateField(_("paid on"))
     dues_amount = models.DecimalField(_("dues"), max_digits=12, decimal_places=2)
-    voluntary_amount = models.DecimalField(_("voluntary extra dues"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    voluntary_amount = models.DecimalField(
+        _("voluntary extra dues"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     forward_to_centre = models.BooleanField(_("forward whole to the centre"), default=False)  # voluntary ≥ 1000
     branch_consent = models.BooleanField(_("branch consent (several months or paid by someone else)"), default=False)
     paid_by_other = models.CharField(_("paid by (if not the member)"), max_length=64, blank=True)

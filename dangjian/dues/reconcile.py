@@ -26,11 +26,22 @@ from .rules import parse_money
 from .services import BACK_PAYMENT_MONTHS, payment_record
 
 STATEMENT_COLUMNS = {
-    "交易日期": "date", "日期": "date", "date": "date",
-    "金额": "amount", "交易金额": "amount", "amount": "amount",
-    "摘要": "reference", "附言": "reference", "备注": "reference", "reference": "reference",
-    "付款人": "payer", "对方户名": "payer", "payer": "payer",
-    "流水号": "txn_id", "交易流水号": "txn_id", "transaction id": "txn_id",
+    "交易日期": "date",
+    "日期": "date",
+    "date": "date",
+    "金额": "amount",
+    "交易金额": "amount",
+    "amount": "amount",
+    "摘要": "reference",
+    "附言": "reference",
+    "备注": "reference",
+    "reference": "reference",
+    "付款人": "payer",
+    "对方户名": "payer",
+    "payer": "payer",
+    "流水号": "txn_id",
+    "交易流水号": "txn_id",
+    "transaction id": "txn_id",
 }
 TOKEN = re.compile(r"[A-Za-z0-9]+")
 
@@ -64,15 +75,30 @@ def statement_import(*, upload: Any, org: Org, acting_user: Any) -> StatementImp
         except DomainError as exc:
             errors.append(RowError(row, "amount", exc.message))
             amount = None
-        rows.append({"row": row, "date": date, "amount": amount, "reference": str(data.get("reference") or "")[:200],
-                     "payer": str(data.get("payer") or "")[:64], "txn_id": str(data.get("txn_id") or "")[:64]})
+        rows.append(
+            {
+                "row": row,
+                "date": date,
+                "amount": amount,
+                "reference": str(data.get("reference") or "")[:200],
+                "payer": str(data.get("payer") or "")[:64],
+                "txn_id": str(data.get("txn_id") or "")[:64],
+            }
+        )
     if errors:
         raise ImportRejected(errors)
     with transaction.atomic():
-        stmt = StatementImport.objects.create(org=org, org_path=org.path, filename=getattr(upload, "name", "")[:200], uploaded_by=acting_user)
+        stmt = StatementImport.objects.create(
+            org=org, org_path=org.path, filename=getattr(upload, "name", "")[:200], uploaded_by=acting_user
+        )
         _match_lines(stmt=stmt, rows=rows, org=org, acting_user=acting_user)
-        audit(acting_user, "dues.statement_import", stmt, org_path=org.path,
-              after={"lines": len(rows), "matched": stmt.lines.filter(status=StatementLine.Status.MATCHED).count()})
+        audit(
+            acting_user,
+            "dues.statement_import",
+            stmt,
+            org_path=org.path,
+            after={"lines": len(rows), "matched": stmt.lines.filter(status=StatementLine.Status.MATCHED).count()},
+        )
     return stmt
 
 
@@ -80,13 +106,29 @@ def _match_lines(*, stmt: StatementImport, rows: list[dict[str, Any]], org: Org,
     scope = members_visible_to(acting_user, "members.manage").filter(org_path__startswith=org.path)
     tokens = {t for r in rows for t in TOKEN.findall(r["reference"])}
     members = {m.employee_no: m for m in scope.filter(employee_no__in=tokens).select_related("org")}
-    known_ids = set(StatementLine.objects.filter(org_path__startswith=org.path, txn_id__in=[r["txn_id"] for r in rows if r["txn_id"]])
-                    .exclude(status=StatementLine.Status.DUPLICATE).values_list("txn_id", flat=True))
-    known_keys = set(StatementLine.objects.filter(org_path__startswith=org.path, txn_date__in=[r["date"] for r in rows])
-                     .exclude(status=StatementLine.Status.DUPLICATE).values_list("txn_date", "amount", "reference"))
+    known_ids = set(
+        StatementLine.objects.filter(
+            org_path__startswith=org.path, txn_id__in=[r["txn_id"] for r in rows if r["txn_id"]]
+        )
+        .exclude(status=StatementLine.Status.DUPLICATE)
+        .values_list("txn_id", flat=True)
+    )
+    known_keys = set(
+        StatementLine.objects.filter(org_path__startswith=org.path, txn_date__in=[r["date"] for r in rows])
+        .exclude(status=StatementLine.Status.DUPLICATE)
+        .values_list("txn_date", "amount", "reference")
+    )
     for r in rows:
-        line = StatementLine(statement=stmt, org_path=org.path, row=r["row"], txn_date=r["date"], amount=r["amount"],
-                             reference=r["reference"], payer=r["payer"], txn_id=r["txn_id"])
+        line = StatementLine(
+            statement=stmt,
+            org_path=org.path,
+            row=r["row"],
+            txn_date=r["date"],
+            amount=r["amount"],
+            reference=r["reference"],
+            payer=r["payer"],
+            txn_id=r["txn_id"],
+        )
         key = (r["date"], r["amount"], r["reference"])
         if (r["txn_id"] and r["txn_id"] in known_ids) or (not r["txn_id"] and key in known_keys):
             line.status, line.note = StatementLine.Status.DUPLICATE, _("Already imported")
@@ -102,18 +144,30 @@ def _match_lines(*, stmt: StatementImport, rows: list[dict[str, Any]], org: Org,
             continue
         bills = _bills_for_amount(member, r["amount"], r["date"])
         if bills is None:
-            line.status, line.note = StatementLine.Status.UNMATCHED, _("The amount does not equal the oldest unpaid months")
+            line.status, line.note = (
+                StatementLine.Status.UNMATCHED,
+                _("The amount does not equal the oldest unpaid months"),
+            )
             line.save()
             continue
-        payment = payment_record(member=member, bills=bills, method=DuesPayment.Method.BANK, paid_on=r["date"], acting_user=acting_user,
-                                 external_ref=r["txn_id"] or r["reference"][:64], branch_consent=len(bills) > 1)
+        payment = payment_record(
+            member=member,
+            bills=bills,
+            method=DuesPayment.Method.BANK,
+            paid_on=r["date"],
+            acting_user=acting_user,
+            external_ref=r["txn_id"] or r["reference"][:64],
+            branch_consent=len(bills) > 1,
+        )
         line.status, line.payment = StatementLine.Status.MATCHED, payment
         line.save()
 
 
 def _bills_for_amount(member: Member, amount: Decimal, paid_on: dt.date) -> list[DuesBill] | None:
     """The oldest k unpaid bills (k ≤ 6, within the back-payment window) whose sum equals ``amount``."""
-    unpaid = list(DuesBill.objects.filter(member=member, status=DuesBill.Status.UNPAID).order_by("period")[:BACK_PAYMENT_MONTHS])
+    unpaid = list(
+        DuesBill.objects.filter(member=member, status=DuesBill.Status.UNPAID).order_by("period")[:BACK_PAYMENT_MONTHS]
+    )
     total = Decimal("0.00")
     for k, bill in enumerate(unpaid, start=1):
         total += bill.amount
@@ -125,8 +179,14 @@ def _bills_for_amount(member: Member, amount: Decimal, paid_on: dt.date) -> list
 
 
 @transaction.atomic
-def statement_line_resolve(*, line: StatementLine, acting_user: Any, member: Member | None = None,
-                           bills: list[DuesBill] | None = None, ignore_reason: str = "") -> StatementLine:
+def statement_line_resolve(
+    *,
+    line: StatementLine,
+    acting_user: Any,
+    member: Member | None = None,
+    bills: list[DuesBill] | None = None,
+    ignore_reason: str = "",
+) -> StatementLine:
     """A person settles an unmatched line: pay the chosen bills of a member, or mark it as not dues."""
     org = Org.objects.get(path=line.statement.org_path)
     require_org_perm(acting_user, org, "members.manage")
@@ -136,14 +196,34 @@ def statement_line_resolve(*, line: StatementLine, acting_user: Any, member: Mem
         line.status, line.note = StatementLine.Status.IGNORED, ignore_reason[:200]
     else:
         if member is None or not bills:
-            raise DomainError(_("Choose the member and the months this money pays."), [{"field": "bills", "message": _("This field is required.")}])
+            raise DomainError(
+                _("Choose the member and the months this money pays."),
+                [{"field": "bills", "message": _("This field is required.")}],
+            )
         total = sum((b.amount for b in bills), Decimal("0.00"))
         voluntary = line.amount - total
         if voluntary < 0:
-            raise DomainError(_("The chosen months come to more than the amount received."), [{"field": "bills", "message": _("Too much.")}])
-        payment = payment_record(member=member, bills=bills, method=DuesPayment.Method.BANK, paid_on=line.txn_date, acting_user=acting_user,
-                                 external_ref=line.txn_id or line.reference[:64], voluntary_amount=voluntary, branch_consent=True)
+            raise DomainError(
+                _("The chosen months come to more than the amount received."),
+                [{"field": "bills", "message": _("Too much.")}],
+            )
+        payment = payment_record(
+            member=member,
+            bills=bills,
+            method=DuesPayment.Method.BANK,
+            paid_on=line.txn_date,
+            acting_user=acting_user,
+            external_ref=line.txn_id or line.reference[:64],
+            voluntary_amount=voluntary,
+            branch_consent=True,
+        )
         line.status, line.member, line.payment = StatementLine.Status.RESOLVED, member, payment
     line.save()
-    audit(acting_user, "dues.statement_resolve", line, org_path=line.org_path, after={"status": line.status, "note": line.note})
+    audit(
+        acting_user,
+        "dues.statement_resolve",
+        line,
+        org_path=line.org_path,
+        after={"status": line.status, "note": line.note},
+    )
     return line

@@ -27,21 +27,52 @@ def totals_by_child(*, org: Org, first: dt.date, last: dt.date) -> list[dict[str
     """One row per direct child of ``org`` (plus the org itself for bills held there): billed, collected,
     outstanding, exempted and voluntary for bills with ``first ≤ period ≤ last``. Two GROUP BY queries."""
     children = list(Org.objects.filter(path__startswith=org.path, depth=org.depth + 1).order_by("path"))
-    rows: dict[str, dict[str, Any]] = {c.path: {"org": c, "billed": ZERO, "collected": ZERO, "outstanding": ZERO, "exempted": 0, "members": 0, "voluntary": ZERO} for c in children}
-    own = {"org": org, "billed": ZERO, "collected": ZERO, "outstanding": ZERO, "exempted": 0, "members": 0, "voluntary": ZERO}
+    rows: dict[str, dict[str, Any]] = {
+        c.path: {
+            "org": c,
+            "billed": ZERO,
+            "collected": ZERO,
+            "outstanding": ZERO,
+            "exempted": 0,
+            "members": 0,
+            "voluntary": ZERO,
+        }
+        for c in children
+    }
+    own = {
+        "org": org,
+        "billed": ZERO,
+        "collected": ZERO,
+        "outstanding": ZERO,
+        "exempted": 0,
+        "members": 0,
+        "voluntary": ZERO,
+    }
     width = len(org.path) + Org.steplen
-    bills = (DuesBill.objects.filter(org_path__startswith=org.path, period__gte=first, period__lte=last)
-             .values("org_path").annotate(billed=Sum("amount"), collected=Sum("amount", filter=Q(status="paid")),
-                                          outstanding=Sum("amount", filter=Q(status="unpaid")),
-                                          exempted=Count("id", filter=Q(status="exempted")), members=Count("member_id", distinct=True)))
+    bills = (
+        DuesBill.objects.filter(org_path__startswith=org.path, period__gte=first, period__lte=last)
+        .values("org_path")
+        .annotate(
+            billed=Sum("amount"),
+            collected=Sum("amount", filter=Q(status="paid")),
+            outstanding=Sum("amount", filter=Q(status="unpaid")),
+            exempted=Count("id", filter=Q(status="exempted")),
+            members=Count("member_id", distinct=True),
+        )
+    )
     for b in bills:
         target = rows.get(b["org_path"][:width], own)
         for k in ("billed", "collected", "outstanding"):
             target[k] += b[k] or ZERO
         target["exempted"] += b["exempted"]
         target["members"] += b["members"]
-    voluntary = (DuesPayment.objects.filter(org_path__startswith=org.path, paid_on__gte=first, paid_on__lte=_month_last_day(last))
-                 .values("org_path").annotate(v=Sum("voluntary_amount")))
+    voluntary = (
+        DuesPayment.objects.filter(
+            org_path__startswith=org.path, paid_on__gte=first, paid_on__lte=_month_last_day(last)
+        )
+        .values("org_path")
+        .annotate(v=Sum("voluntary_amount"))
+    )
     for v in voluntary:
         rows.get(v["org_path"][:width], own)["voluntary"] += v["v"] or ZERO
     out = list(rows.values())
@@ -57,8 +88,19 @@ def _month_last_day(period: dt.date) -> dt.date:
 
 
 def totals_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
-    headers = [_("Organisation"), _("Billed"), _("Collected"), _("Outstanding"), _("Exempted"), _("Voluntary"), _("Members")]
-    data = [[r["org"].name, r["billed"], r["collected"], r["outstanding"], r["exempted"], r["voluntary"], r["members"]] for r in rows]
+    headers = [
+        _("Organisation"),
+        _("Billed"),
+        _("Collected"),
+        _("Outstanding"),
+        _("Exempted"),
+        _("Voluntary"),
+        _("Members"),
+    ]
+    data = [
+        [r["org"].name, r["billed"], r["collected"], r["outstanding"], r["exempted"], r["voluntary"], r["members"]]
+        for r in rows
+    ]
     return write_xlsx(headers, data, title=title)
 
 
@@ -69,8 +111,14 @@ def month_close(*, org: Org, period: dt.date, acting_user: Any) -> DuesMonthClos
     if DuesMonthClose.objects.filter(org=org, period=period).exists():
         raise DomainError(_("This month is already closed."))
     totals = {k: str(v) for k, v in month_totals(org_path=org.path, period=period).items()}
-    entry = ledger_append(kind="dues.month_totals", ref=f"{org.pk}:{period:%Y-%m}", payload={"org": org.name, "period": f"{period:%Y-%m}", **totals})
-    close = DuesMonthClose.objects.create(org=org, period=period, totals=totals, ledger_entry=entry, closed_by=acting_user)
+    entry = ledger_append(
+        kind="dues.month_totals",
+        ref=f"{org.pk}:{period:%Y-%m}",
+        payload={"org": org.name, "period": f"{period:%Y-%m}", **totals},
+    )
+    close = DuesMonthClose.objects.create(
+        org=org, period=period, totals=totals, ledger_entry=entry, closed_by=acting_user
+    )
     audit(acting_user, "dues.month_close", close, org_path=org.path, after=totals)
     return close
 

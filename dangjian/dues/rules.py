@@ -57,19 +57,32 @@ def parse_money(value: Any, field: str, *, allow_none: bool = False) -> Decimal 
     if value is None or (isinstance(value, str) and not value.strip()):
         if allow_none:
             return None
-        raise DomainError(_("%(f)s is required.") % {"f": field}, [{"field": field, "message": _("This field is required.")}])
+        raise DomainError(
+            _("%(f)s is required.") % {"f": field}, [{"field": field, "message": _("This field is required.")}]
+        )
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
-        raise DomainError(_("%(f)s must be a number.") % {"f": field}, [{"field": field, "message": _("Not a number.")}]) from None
+        raise DomainError(
+            _("%(f)s must be a number.") % {"f": field}, [{"field": field, "message": _("Not a number.")}]
+        ) from None
     if not amount.is_finite():
-        raise DomainError(_("%(f)s must be a number.") % {"f": field}, [{"field": field, "message": _("Not a number.")}])
+        raise DomainError(
+            _("%(f)s must be a number.") % {"f": field}, [{"field": field, "message": _("Not a number.")}]
+        )
     if amount < 0:
-        raise DomainError(_("%(f)s cannot be negative.") % {"f": field}, [{"field": field, "message": _("Cannot be negative.")}])
+        raise DomainError(
+            _("%(f)s cannot be negative.") % {"f": field}, [{"field": field, "message": _("Cannot be negative.")}]
+        )
     if amount > MAX_MONTHLY_BASE:
-        raise DomainError(_("%(f)s is unrealistically large.") % {"f": field}, [{"field": field, "message": _("Too large.")}])
+        raise DomainError(
+            _("%(f)s is unrealistically large.") % {"f": field}, [{"field": field, "message": _("Too large.")}]
+        )
     if amount != amount.quantize(CENT):
-        raise DomainError(_("%(f)s has more than two decimal places.") % {"f": field}, [{"field": field, "message": _("At most two decimal places.")}])
+        raise DomainError(
+            _("%(f)s has more than two decimal places.") % {"f": field},
+            [{"field": field, "message": _("At most two decimal places.")}],
+        )
     return amount.quantize(CENT)
 
 
@@ -112,7 +125,9 @@ def validate_rules(rules: dict[str, Any]) -> list[dict[str, str]]:
             continue
         if cat == "farmer":
             if not FARMER_RANGE[0] <= amount <= FARMER_RANGE[1]:
-                errors.append({"field": "fixed.farmer", "message": _("Farmers pay between 0.20 and 1.00 yuan a month.")})
+                errors.append(
+                    {"field": "fixed.farmer", "message": _("Farmers pay between 0.20 and 1.00 yuan a month.")}
+                )
         elif amount != Decimal("0.20"):
             errors.append({"field": f"fixed.{cat}", "message": _("This category pays 0.20 yuan a month.")})
     return errors
@@ -129,7 +144,9 @@ def quote(*, category: str, base: Decimal | None, rules: dict[str, Any]) -> Dues
         amount = Decimal(str(rules["fixed"][category])).quantize(CENT, rounding=ROUND_HALF_UP)
         return DuesQuote(category=category, base=base, rate=None, monthly_amount=amount)
     if base is None:
-        raise DomainError(_("income is required for this category."), [{"field": "income", "message": _("This field is required.")}])
+        raise DomainError(
+            _("income is required for this category."), [{"field": "income", "message": _("This field is required.")}]
+        )
     rate = None
     for bound, r in rules["brackets"][category]:
         if bound is None or base <= Decimal(str(bound)):

@@ -28,6 +28,7 @@ VOLUNTARY_FORWARD_THRESHOLD = Decimal("1000.00")  # a single voluntary payment �
 
 # --- Rule versions --------------------------------------------------------------------------
 
+
 def ruleset_for(day: dt.date) -> DuesRuleSet:
     rs = DuesRuleSet.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
     if rs is None:  # the migration installs the 2008 rules; this only guards an emptied table
@@ -51,63 +52,135 @@ def ruleset_create(*, name: str, effective_from: dt.date, rules: dict[str, Any],
     if errors:
         raise DomainError(_("The rules are not valid."), errors)
     if DuesRuleSet.objects.filter(effective_from=effective_from).exists():
-        raise DomainError(_("A rule version already starts on that date."), [{"field": "effective_from", "message": _("Already taken.")}])
+        raise DomainError(
+            _("A rule version already starts on that date."),
+            [{"field": "effective_from", "message": _("Already taken.")}],
+        )
     rs = DuesRuleSet.objects.create(name=name, effective_from=effective_from, rules=rules, created_by=acting_user)
-    audit(acting_user, "dues.ruleset_create", rs, after={"name": name, "effective_from": effective_from, "rules": rules})
+    audit(
+        acting_user, "dues.ruleset_create", rs, after={"name": name, "effective_from": effective_from, "rules": rules}
+    )
     return rs
 
 
 # --- Bases and reductions -------------------------------------------------------------------
 
+
 @transaction.atomic
 def base_set(
-    *, member: Member, year: int, from_month: int, category: str, base_amount: Decimal | None, acting_user: Any,
+    *,
+    member: Member,
+    year: int,
+    from_month: int,
+    category: str,
+    base_amount: Decimal | None,
+    acting_user: Any,
     source: str = DuesBase.Source.SECRETARY,
 ) -> DuesBase:
     """Set (or re-base from ``from_month``) a member's monthly dues; a branch write, confirmed at once."""
     require_org_perm(acting_user, member.org, "members.manage")
-    return _base_write(member=member, year=year, from_month=from_month, category=category, base_amount=base_amount,
-                       acting_user=acting_user, source=source, state=DuesBase.State.CONFIRMED)
+    return _base_write(
+        member=member,
+        year=year,
+        from_month=from_month,
+        category=category,
+        base_amount=base_amount,
+        acting_user=acting_user,
+        source=source,
+        state=DuesBase.State.CONFIRMED,
+    )
 
 
 @transaction.atomic
-def base_declare(*, member: Member, year: int, from_month: int, category: str, base_amount: Decimal | None, acting_user: Any) -> DuesBase:
+def base_declare(
+    *, member: Member, year: int, from_month: int, category: str, base_amount: Decimal | None, acting_user: Any
+) -> DuesBase:
     """The member declares their base; the secretary confirms it before it counts."""
     if member.user_id != getattr(acting_user, "pk", None):
         raise DomainError(_("Members declare only their own base."), status=404)
-    return _base_write(member=member, year=year, from_month=from_month, category=category, base_amount=base_amount,
-                       acting_user=acting_user, source=DuesBase.Source.DECLARED, state=DuesBase.State.PENDING)
+    return _base_write(
+        member=member,
+        year=year,
+        from_month=from_month,
+        category=category,
+        base_amount=base_amount,
+        acting_user=acting_user,
+        source=DuesBase.Source.DECLARED,
+        state=DuesBase.State.PENDING,
+    )
 
 
-def _base_write(*, member: Member, year: int, from_month: int, category: str, base_amount: Decimal | None,
-                acting_user: Any, source: str, state: str) -> DuesBase:
+def _base_write(
+    *,
+    member: Member,
+    year: int,
+    from_month: int,
+    category: str,
+    base_amount: Decimal | None,
+    acting_user: Any,
+    source: str,
+    state: str,
+) -> DuesBase:
     if not 1 <= from_month <= 12:
         raise DomainError(_("The month must be between 1 and 12."), [{"field": "from_month", "message": _("1 to 12.")}])
     if not 2000 <= year <= 2100:
         raise DomainError(_("Not a plausible year."), [{"field": "year", "message": _("Not a plausible year.")}])
     q, rs = dues_quote(category=category, base=base_amount, on=dt.date(year, from_month, 1))
-    if DuesBill.objects.filter(member=member, period__gte=dt.date(year, from_month, 1)).exclude(status=DuesBill.Status.UNPAID).exists():
-        raise DomainError(_("Months from then on are already paid: re-base from a later month."), [{"field": "from_month", "message": _("Already paid.")}])
+    if (
+        DuesBill.objects.filter(member=member, period__gte=dt.date(year, from_month, 1))
+        .exclude(status=DuesBill.Status.UNPAID)
+        .exists()
+    ):
+        raise DomainError(
+            _("Months from then on are already paid: re-base from a later month."),
+            [{"field": "from_month", "message": _("Already paid.")}],
+        )
     existing = DuesBase.objects.filter(member=member, year=year, from_month=from_month).first()
     before = snapshot(existing, ["category", "base_amount", "monthly_amount", "state"]) if existing else None
     obj, _created = DuesBase.objects.update_or_create(
-        member=member, year=year, from_month=from_month,
-        defaults={"category": category, "base_amount": q.base, "rate": q.rate, "monthly_amount": q.monthly_amount,
-                  "rule_set": rs, "source": source, "state": state, "recorded_by": acting_user,
-                  "confirmed_by": acting_user if state == DuesBase.State.CONFIRMED else None},
+        member=member,
+        year=year,
+        from_month=from_month,
+        defaults={
+            "category": category,
+            "base_amount": q.base,
+            "rate": q.rate,
+            "monthly_amount": q.monthly_amount,
+            "rule_set": rs,
+            "source": source,
+            "state": state,
+            "recorded_by": acting_user,
+            "confirmed_by": acting_user if state == DuesBase.State.CONFIRMED else None,
+        },
     )
     if state == DuesBase.State.CONFIRMED:
         _reprice_unpaid_bills(member=member, base=obj)
-    audit(acting_user, "dues.base_set", member, before=before,
-          after={"year": year, "from_month": from_month, "category": category, "base_amount": q.base, "monthly_amount": q.monthly_amount, "state": state})
+    audit(
+        acting_user,
+        "dues.base_set",
+        member,
+        before=before,
+        after={
+            "year": year,
+            "from_month": from_month,
+            "category": category,
+            "base_amount": q.base,
+            "monthly_amount": q.monthly_amount,
+            "state": state,
+        },
+    )
     return obj
 
 
 def _reprice_unpaid_bills(*, member: Member, base: DuesBase) -> None:
     """Unpaid bills from the re-base month on follow the new base (until a later base takes over)."""
     start = dt.date(base.year, base.from_month, 1)
-    later = DuesBase.objects.filter(member=member, state=DuesBase.State.CONFIRMED).filter(
-        Q(year__gt=base.year) | Q(year=base.year, from_month__gt=base.from_month)).order_by("year", "from_month").first()
+    later = (
+        DuesBase.objects.filter(member=member, state=DuesBase.State.CONFIRMED)
+        .filter(Q(year__gt=base.year) | Q(year=base.year, from_month__gt=base.from_month))
+        .order_by("year", "from_month")
+        .first()
+    )
     bills = DuesBill.objects.filter(member=member, status=DuesBill.Status.UNPAID, period__gte=start)
     if later:
         bills = bills.filter(period__lt=dt.date(later.year, later.from_month, 1))
@@ -123,26 +196,53 @@ def base_confirm(*, base: DuesBase, acting_user: Any) -> DuesBase:
     base.confirmed_by = acting_user
     base.save(update_fields=["state", "confirmed_by"])
     _reprice_unpaid_bills(member=base.member, base=base)
-    audit(acting_user, "dues.base_confirm", base.member, after={"year": base.year, "from_month": base.from_month, "monthly_amount": base.monthly_amount})
+    audit(
+        acting_user,
+        "dues.base_confirm",
+        base.member,
+        after={"year": base.year, "from_month": base.from_month, "monthly_amount": base.monthly_amount},
+    )
     return base
 
 
 @transaction.atomic
-def reduction_propose(*, member: Member, first_month: dt.date, last_month: dt.date, monthly_amount: Decimal, reason: str,
-                      decided_on: dt.date, acting_user: Any) -> DuesReduction:
+def reduction_propose(
+    *,
+    member: Member,
+    first_month: dt.date,
+    last_month: dt.date,
+    monthly_amount: Decimal,
+    reason: str,
+    decided_on: dt.date,
+    acting_user: Any,
+) -> DuesReduction:
     """The branch decides that a member in real difficulty pays less or nothing (0 = exemption)."""
     require_org_perm(acting_user, member.org, "members.manage")
     if last_month < first_month:
-        raise DomainError(_("The last month is before the first."), [{"field": "last_month", "message": _("Before the first month.")}])
+        raise DomainError(
+            _("The last month is before the first."), [{"field": "last_month", "message": _("Before the first month.")}]
+        )
     if monthly_amount < 0:
-        raise DomainError(_("The amount cannot be negative."), [{"field": "monthly_amount", "message": _("Cannot be negative.")}])
+        raise DomainError(
+            _("The amount cannot be negative."), [{"field": "monthly_amount", "message": _("Cannot be negative.")}]
+        )
     if not reason.strip():
         raise DomainError(_("Give the reason."), [{"field": "reason", "message": _("This field is required.")}])
     obj = DuesReduction.objects.create(
-        member=member, first_month=month_start(first_month), last_month=month_start(last_month), monthly_amount=monthly_amount.quantize(CENT),
-        reason=reason, branch_decided_on=decided_on, branch_decided_by=acting_user,
+        member=member,
+        first_month=month_start(first_month),
+        last_month=month_start(last_month),
+        monthly_amount=monthly_amount.quantize(CENT),
+        reason=reason,
+        branch_decided_on=decided_on,
+        branch_decided_by=acting_user,
     )
-    audit(acting_user, "dues.reduction_propose", member, after={"first": obj.first_month, "last": obj.last_month, "amount": obj.monthly_amount})
+    audit(
+        acting_user,
+        "dues.reduction_propose",
+        member,
+        after={"first": obj.first_month, "last": obj.last_month, "amount": obj.monthly_amount},
+    )
     return obj
 
 
@@ -160,12 +260,18 @@ def reduction_decide(*, reduction: DuesReduction, approve: bool, acting_user: An
     reduction.approved_by = acting_user
     reduction.save(update_fields=["state", "approved_on", "approved_by"])
     if approve:
-        bills = DuesBill.objects.filter(member=reduction.member, status=DuesBill.Status.UNPAID,
-                                        period__gte=reduction.first_month, period__lte=reduction.last_month)
+        bills = DuesBill.objects.filter(
+            member=reduction.member,
+            status=DuesBill.Status.UNPAID,
+            period__gte=reduction.first_month,
+            period__lte=reduction.last_month,
+        )
         bills.update(amount=reduction.monthly_amount)
         if reduction.monthly_amount == 0:
             bills.update(status=DuesBill.Status.EXEMPTED)
-    audit(acting_user, "dues.reduction_decide", reduction.member, after={"approved": approve, "reduction": reduction.pk})
+    audit(
+        acting_user, "dues.reduction_decide", reduction.member, after={"approved": approve, "reduction": reduction.pk}
+    )
     return reduction
 
 
@@ -202,10 +308,21 @@ def bills_generate(*, period: dt.date, org_path: str = "") -> int:
     Idempotent: a second run creates nothing. Probationary members pay from their admission month.
     """
     period = month_start(period)
-    table = {m: connection.ops.quote_name(model._meta.db_table) for m, model in
-             {"bill": DuesBill, "member": Member, "base": DuesBase, "reduction": DuesReduction}.items()}
+    table = {
+        m: connection.ops.quote_name(model._meta.db_table)
+        for m, model in {"bill": DuesBill, "member": Member, "base": DuesBase, "reduction": DuesReduction}.items()
+    }
     sql = BILL_SQL.format(**table)
-    params: list[Any] = [period, timezone.now(), period.year * 100 + period.month, period, period, month_end(period), f"{org_path}%", period]
+    params: list[Any] = [
+        period,
+        timezone.now(),
+        period.year * 100 + period.month,
+        period,
+        period,
+        month_end(period),
+        f"{org_path}%",
+        period,
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -220,15 +337,28 @@ def members_missing_base(*, period: dt.date, org_path: str = "") -> int:
         .filter(ym__lte=ym)
         .values("member_id")
     )
-    return Member.objects.filter(status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY], org_path__startswith=org_path).exclude(pk__in=with_base).count()
+    return (
+        Member.objects.filter(status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY], org_path__startswith=org_path)
+        .exclude(pk__in=with_base)
+        .count()
+    )
 
 
 # --- Payments -------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def payment_record(
-    *, member: Member, bills: list[DuesBill], method: str, paid_on: dt.date, acting_user: Any,
-    external_ref: str = "", voluntary_amount: Decimal = Decimal("0.00"), branch_consent: bool = False, paid_by_other: str = "",
+    *,
+    member: Member,
+    bills: list[DuesBill],
+    method: str,
+    paid_on: dt.date,
+    acting_user: Any,
+    external_ref: str = "",
+    voluntary_amount: Decimal = Decimal("0.00"),
+    branch_consent: bool = False,
+    paid_by_other: str = "",
 ) -> DuesPayment:
     """Record money received for ``bills`` (and voluntary extra dues), by the branch.
 
@@ -239,19 +369,34 @@ def payment_record(
     if method not in DuesPayment.Method.values:
         raise DomainError(_("Unknown payment method."), [{"field": "method", "message": _("Unknown payment method.")}])
     if method != DuesPayment.Method.CASH and not external_ref.strip():
-        raise DomainError(_("Give the bank or platform reference."), [{"field": "external_ref", "message": _("This field is required.")}])
+        raise DomainError(
+            _("Give the bank or platform reference."),
+            [{"field": "external_ref", "message": _("This field is required.")}],
+        )
     if paid_on > timezone.localdate():
-        raise DomainError(_("The payment date cannot be in the future."), [{"field": "paid_on", "message": _("In the future.")}])
+        raise DomainError(
+            _("The payment date cannot be in the future."), [{"field": "paid_on", "message": _("In the future.")}]
+        )
     if voluntary_amount < 0:
-        raise DomainError(_("The voluntary amount cannot be negative."), [{"field": "voluntary_amount", "message": _("Cannot be negative.")}])
+        raise DomainError(
+            _("The voluntary amount cannot be negative."),
+            [{"field": "voluntary_amount", "message": _("Cannot be negative.")}],
+        )
     bill_ids = [b.pk for b in bills]
     locked = list(DuesBill.objects.select_for_update().filter(pk__in=bill_ids, member=member).order_by("period"))
     if len(locked) != len(set(bill_ids)):
-        raise DomainError(_("Some bills do not belong to this member."), [{"field": "bills", "message": _("Not this member's bills.")}])
+        raise DomainError(
+            _("Some bills do not belong to this member."),
+            [{"field": "bills", "message": _("Not this member's bills.")}],
+        )
     if any(b.status != DuesBill.Status.UNPAID for b in locked):
-        raise DomainError(_("Some of these months are already settled."), [{"field": "bills", "message": _("Already settled.")}])
+        raise DomainError(
+            _("Some of these months are already settled."), [{"field": "bills", "message": _("Already settled.")}]
+        )
     if not locked and voluntary_amount == 0:
-        raise DomainError(_("Choose the months to pay or a voluntary amount."), [{"field": "bills", "message": _("Nothing to pay.")}])
+        raise DomainError(
+            _("Choose the months to pay or a voluntary amount."), [{"field": "bills", "message": _("Nothing to pay.")}]
+        )
     if (len(locked) > 1 or paid_by_other.strip()) and not branch_consent:
         raise DomainError(
             _("Paying several months at once or through someone else needs the branch's consent."),
@@ -261,37 +406,62 @@ def payment_record(
     too_old = [b for b in locked if months_between(b.period, current) > BACK_PAYMENT_MONTHS]
     if too_old:
         raise DomainError(
-            _("Back-payment covers at most %(n)d months; %(m)s is too far back for the branch to accept without a decision.")
+            _(
+                "Back-payment covers at most %(n)d months; %(m)s is too far back for the branch to accept without a decision."
+            )
             % {"n": BACK_PAYMENT_MONTHS, "m": too_old[0].period.strftime("%Y-%m")},
             [{"field": "bills", "message": _("More than 6 months back.")}],
         )
     dues_amount = sum((b.amount for b in locked), Decimal("0.00"))
     payment = DuesPayment.objects.create(
-        member=member, org=member.org, org_path=member.org_path, receipt_no=f"tmp-{timezone.now().timestamp()}-{member.pk}",
-        method=method, external_ref=external_ref.strip(), paid_on=paid_on, dues_amount=dues_amount,
-        voluntary_amount=voluntary_amount.quantize(CENT), forward_to_centre=voluntary_amount >= VOLUNTARY_FORWARD_THRESHOLD,
-        branch_consent=branch_consent, paid_by_other=paid_by_other.strip(), recorded_by=acting_user,
+        member=member,
+        org=member.org,
+        org_path=member.org_path,
+        receipt_no=f"tmp-{timezone.now().timestamp()}-{member.pk}",
+        method=method,
+        external_ref=external_ref.strip(),
+        paid_on=paid_on,
+        dues_amount=dues_amount,
+        voluntary_amount=voluntary_amount.quantize(CENT),
+        forward_to_centre=voluntary_amount >= VOLUNTARY_FORWARD_THRESHOLD,
+        branch_consent=branch_consent,
+        paid_by_other=paid_by_other.strip(),
+        recorded_by=acting_user,
     )
     payment.receipt_no = f"R{paid_on:%Y%m%d}{payment.pk:08d}"
     payment.save(update_fields=["receipt_no"])
     now = timezone.now()
-    DuesBill.objects.filter(pk__in=[b.pk for b in locked]).update(status=DuesBill.Status.PAID, paid_at=now, payment=payment)
+    DuesBill.objects.filter(pk__in=[b.pk for b in locked]).update(
+        status=DuesBill.Status.PAID, paid_at=now, payment=payment
+    )
     for b in locked:
         if paid_on <= month_end(b.period):
             fact_record(member=member, kind=FactKind.DUES_PAID_ON_TIME, quantity=1, source=b)
-    audit(acting_user, "dues.payment", member, after={
-        "receipt": payment.receipt_no, "months": [b.period.strftime("%Y-%m") for b in locked], "dues": dues_amount,
-        "voluntary": payment.voluntary_amount, "method": method, "ref": payment.external_ref,
-    })
+    audit(
+        acting_user,
+        "dues.payment",
+        member,
+        after={
+            "receipt": payment.receipt_no,
+            "months": [b.period.strftime("%Y-%m") for b in locked],
+            "dues": dues_amount,
+            "voluntary": payment.voluntary_amount,
+            "method": method,
+            "ref": payment.external_ref,
+        },
+    )
     return payment
 
 
 def dues_paid_up_to(*, member: Member, month: dt.date) -> bool:
     """For transfers: no unpaid bill up to and including ``month``."""
-    return not DuesBill.objects.filter(member=member, status=DuesBill.Status.UNPAID, period__lte=month_start(month)).exists()
+    return not DuesBill.objects.filter(
+        member=member, status=DuesBill.Status.UNPAID, period__lte=month_start(month)
+    ).exists()
 
 
 # --- Arrears --------------------------------------------------------------------------------
+
 
 def arrears_counts(*, as_of: dt.date, org_path: str = "") -> list[dict[str, Any]]:
     """Consecutive unpaid months per member up to ``as_of``: unpaid bills after the last settled one.
@@ -300,10 +470,14 @@ def arrears_counts(*, as_of: dt.date, org_path: str = "") -> list[dict[str, Any]
     """
     last_settled = Subquery(
         DuesBill.objects.filter(member=OuterRef("member"), period__lte=month_start(as_of))
-        .exclude(status=DuesBill.Status.UNPAID).order_by("-period").values("period")[:1]
+        .exclude(status=DuesBill.Status.UNPAID)
+        .order_by("-period")
+        .values("period")[:1]
     )
     rows: Any = (
-        DuesBill.objects.filter(status=DuesBill.Status.UNPAID, period__lte=month_start(as_of), org_path__startswith=org_path)
+        DuesBill.objects.filter(
+            status=DuesBill.Status.UNPAID, period__lte=month_start(as_of), org_path__startswith=org_path
+        )
         .annotate(last_settled=last_settled)
         .filter(Q(last_settled__isnull=True) | Q(period__gt=F("last_settled")))
         .values("member_id")
@@ -313,7 +487,12 @@ def arrears_counts(*, as_of: dt.date, org_path: str = "") -> list[dict[str, Any]
     return list(rows)
 
 
-ALERT_LEVELS = [DuesArrearsAlert.Level.FLAG, DuesArrearsAlert.Level.ESCALATE_COMMITTEE, DuesArrearsAlert.Level.WARN_SECRETARY, DuesArrearsAlert.Level.REMIND_MEMBER]
+ALERT_LEVELS = [
+    DuesArrearsAlert.Level.FLAG,
+    DuesArrearsAlert.Level.ESCALATE_COMMITTEE,
+    DuesArrearsAlert.Level.WARN_SECRETARY,
+    DuesArrearsAlert.Level.REMIND_MEMBER,
+]
 
 
 def arrears_alert(*, as_of: dt.date) -> dict[int, int]:
@@ -324,7 +503,9 @@ def arrears_alert(*, as_of: dt.date) -> dict[int, int]:
     period = month_start(as_of)
     rows = arrears_counts(as_of=as_of)
     sent: dict[int, int] = {}
-    members = {m.pk: m for m in Member.objects.filter(pk__in=[r["member_id"] for r in rows]).select_related("org", "user")}
+    members = {
+        m.pk: m for m in Member.objects.filter(pk__in=[r["member_id"] for r in rows]).select_related("org", "user")
+    }
     done = set(DuesArrearsAlert.objects.filter(period=period).values_list("member_id", "level"))
     for row in rows:
         level = next((lv for lv in ALERT_LEVELS if row["months"] >= lv), None)
@@ -334,15 +515,28 @@ def arrears_alert(*, as_of: dt.date) -> dict[int, int]:
         with transaction.atomic():
             DuesArrearsAlert.objects.create(member=member, period=period, level=level)
             title = _("%(name)s has not paid dues for %(n)d months (since %(since)s)") % {
-                "name": member.name, "n": row["months"], "since": row["since"].strftime("%Y-%m")}
+                "name": member.name,
+                "n": row["months"],
+                "since": row["since"].strftime("%Y-%m"),
+            }
             if level == DuesArrearsAlert.Level.REMIND_MEMBER:
                 recipients = [member.user] if member.user else []
-                title = _("Reminder: your Party dues for %(since)s are unpaid") % {"since": row["since"].strftime("%Y-%m")}
+                title = _("Reminder: your Party dues for %(since)s are unpaid") % {
+                    "since": row["since"].strftime("%Y-%m")
+                }
             else:
-                org = member.org if level in (DuesArrearsAlert.Level.WARN_SECRETARY, DuesArrearsAlert.Level.FLAG) else (member.org.get_parent() or member.org)
-                recipients = [r.user for r in OrgRole.objects.filter(org=org, ended_at__isnull=True).select_related("user")]
+                org = (
+                    member.org
+                    if level in (DuesArrearsAlert.Level.WARN_SECRETARY, DuesArrearsAlert.Level.FLAG)
+                    else (member.org.get_parent() or member.org)
+                )
+                recipients = [
+                    r.user for r in OrgRole.objects.filter(org=org, ended_at__isnull=True).select_related("user")
+                ]
                 if level == DuesArrearsAlert.Level.FLAG:
-                    title = _("%(name)s: 6 consecutive months unpaid — the branch must decide (自行脱党 review)") % {"name": member.name}
+                    title = _("%(name)s: 6 consecutive months unpaid — the branch must decide (自行脱党 review)") % {
+                        "name": member.name
+                    }
             notify(recipients=recipients, title=title, url="/dues/", kind=f"dues.arrears.{int(level)}")
         sent[int(level)] = sent.get(int(level), 0) + 1
     return sent

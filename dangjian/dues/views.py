@@ -28,9 +28,12 @@ from .selectors import bills_visible_to, month_totals, payments_visible_to
 
 class CalculatorForm(forms.Form):
     category = forms.ChoiceField(label=gettext_lazy("Category"), choices=list(CATEGORIES.items()))
-    income = forms.CharField(label=gettext_lazy("Monthly base (yuan)"), required=False,
-                             widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-                             help_text=gettext_lazy("After-tax monthly pay; pension for retirees. Not needed for fixed categories."))
+    income = forms.CharField(
+        label=gettext_lazy("Monthly base (yuan)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=gettext_lazy("After-tax monthly pay; pension for retirees. Not needed for fixed categories."),
+    )
 
 
 @login_required
@@ -41,7 +44,11 @@ def calculator(request: HttpRequest) -> HttpResponse:
     if request.GET and form.is_valid():
         category = form.cleaned_data["category"]
         try:
-            base = parse_money(form.cleaned_data["income"], "income", allow_none=category in ("farmer", "student", "unemployed", "relief"))
+            base = parse_money(
+                form.cleaned_data["income"],
+                "income",
+                allow_none=category in ("farmer", "student", "unemployed", "relief"),
+            )
             result, _rs = services.dues_quote(category=category, base=base)
         except DomainError as exc:
             form.add_error("income", exc.message)
@@ -59,10 +66,18 @@ def mine(request: HttpRequest) -> HttpResponse:
     bills = DuesBill.objects.filter(member=member).select_related("payment").order_by("-period")[:24]
     unpaid = [b for b in bills if b.status == DuesBill.Status.UNPAID]
     payments = DuesPayment.objects.filter(member=member).order_by("-paid_on", "-id")[:12]
-    return render(request, "dues/mine.html", {
-        "member": member, "bills": bills, "unpaid_total": sum((b.amount for b in unpaid), Decimal("0.00")),
-        "unpaid": unpaid, "payments": payments, "base": member.dues_bases.filter(state="confirmed").order_by("-year", "-from_month").first(),
-    })
+    return render(
+        request,
+        "dues/mine.html",
+        {
+            "member": member,
+            "bills": bills,
+            "unpaid_total": sum((b.amount for b in unpaid), Decimal("0.00")),
+            "unpaid": unpaid,
+            "payments": payments,
+            "base": member.dues_bases.filter(state="confirmed").order_by("-year", "-from_month").first(),
+        },
+    )
 
 
 @login_required
@@ -86,8 +101,12 @@ def branch(request: HttpRequest) -> HttpResponse:
     """A branch's (or committee's) month: totals, every bill, arrears; record payments from here."""
     orgs, org = _branch_orgs(request)
     period = parse_period(request.GET.get("period", "")) or month_start(timezone.localdate())
-    bills = (bills_visible_to(request.user).filter(org_path__startswith=org.path, period=period)
-             .select_related("member", "payment").order_by("status", "member__name"))
+    bills = (
+        bills_visible_to(request.user)
+        .filter(org_path__startswith=org.path, period=period)
+        .select_related("member", "payment")
+        .order_by("status", "member__name")
+    )
     page = Paginator(bills, 100).get_page(request.GET.get("page"))
     arrears = services.arrears_counts(as_of=timezone.localdate(), org_path=org.path)[:50]
     names = dict(Member.objects.filter(pk__in=[r["member_id"] for r in arrears]).values_list("pk", "name"))
@@ -95,11 +114,21 @@ def branch(request: HttpRequest) -> HttpResponse:
         r["name"] = names.get(r["member_id"], "")
     querystring = request.GET.copy()
     querystring.pop("page", None)
-    return render(request, "dues/branch.html", {
-        "orgs": orgs, "org": org, "period": period, "page_obj": page, "totals": month_totals(org_path=org.path, period=period),
-        "arrears": arrears, "missing_base": services.members_missing_base(period=period, org_path=org.path),
-        "querystring": querystring.urlencode(), "methods": DuesPayment.Method.choices,
-    })
+    return render(
+        request,
+        "dues/branch.html",
+        {
+            "orgs": orgs,
+            "org": org,
+            "period": period,
+            "page_obj": page,
+            "totals": month_totals(org_path=org.path, period=period),
+            "arrears": arrears,
+            "missing_base": services.members_missing_base(period=period, org_path=org.path),
+            "querystring": querystring.urlencode(),
+            "methods": DuesPayment.Method.choices,
+        },
+    )
 
 
 @login_required
@@ -114,12 +143,22 @@ def pay(request: HttpRequest) -> HttpResponse:
     bills = list(DuesBill.objects.filter(pk__in=ids, member=member))
     back = request.POST.get("next") or "dues:branch"
     try:
-        paid_on = timezone.localdate() if not request.POST.get("paid_on") else forms.DateField().clean(request.POST["paid_on"])
+        paid_on = (
+            timezone.localdate()
+            if not request.POST.get("paid_on")
+            else forms.DateField().clean(request.POST["paid_on"])
+        )
         voluntary = parse_money(request.POST.get("voluntary_amount") or "0", "voluntary_amount") or Decimal("0.00")
         payment = services.payment_record(
-            member=member, bills=bills, method=request.POST.get("method", ""), paid_on=paid_on, acting_user=request.user,
-            external_ref=request.POST.get("external_ref", ""), voluntary_amount=voluntary,
-            branch_consent=request.POST.get("branch_consent") == "on", paid_by_other=request.POST.get("paid_by_other", ""),
+            member=member,
+            bills=bills,
+            method=request.POST.get("method", ""),
+            paid_on=paid_on,
+            acting_user=request.user,
+            external_ref=request.POST.get("external_ref", ""),
+            voluntary_amount=voluntary,
+            branch_consent=request.POST.get("branch_consent") == "on",
+            paid_by_other=request.POST.get("paid_by_other", ""),
         )
     except (DomainError, forms.ValidationError) as exc:
         messages.error(request, getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)])))

@@ -54,11 +54,24 @@ def bases(request: HttpRequest) -> HttpResponse:
             row_errors = _errors_to_messages(request, exc)
             status = 400
         else:
-            messages.success(request, _("%(c)d bases created, %(u)d updated.") % {"c": result["created"], "u": result["updated"]})
+            messages.success(
+                request, _("%(c)d bases created, %(u)d updated.") % {"c": result["created"], "u": result["updated"]}
+            )
             return redirect(f"{request.path}?org={org.pk}&year={year}")
-    pending = (DuesBase.objects.filter(member__in=members_visible_to(request.user, "members.manage").filter(org_path__startswith=org.path),
-                                       state=DuesBase.State.PENDING).select_related("member").order_by("member__name")[:200])
-    return render(request, "dues/bases.html", {"orgs": orgs, "org": org, "year": year, "pending": pending, "row_errors": row_errors}, status=status)
+    pending = (
+        DuesBase.objects.filter(
+            member__in=members_visible_to(request.user, "members.manage").filter(org_path__startswith=org.path),
+            state=DuesBase.State.PENDING,
+        )
+        .select_related("member")
+        .order_by("member__name")[:200]
+    )
+    return render(
+        request,
+        "dues/bases.html",
+        {"orgs": orgs, "org": org, "year": year, "pending": pending, "row_errors": row_errors},
+        status=status,
+    )
 
 
 @login_required
@@ -71,7 +84,12 @@ def bases_template(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def base_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    base = get_or_404(DuesBase.objects.filter(member__in=members_visible_to(request.user, "members.manage")).select_related("member__org"), pk=pk)
+    base = get_or_404(
+        DuesBase.objects.filter(member__in=members_visible_to(request.user, "members.manage")).select_related(
+            "member__org"
+        ),
+        pk=pk,
+    )
     try:
         services.base_confirm(base=base, acting_user=request.user)
         messages.success(request, _("Confirmed."))
@@ -82,7 +100,11 @@ def base_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 class DeclareForm(forms.Form):
     category = forms.ChoiceField(label=gettext_lazy("Category"), choices=list(CATEGORIES.items()))
-    base = forms.CharField(label=gettext_lazy("Monthly base (yuan)"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    base = forms.CharField(
+        label=gettext_lazy("Monthly base (yuan)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     from_month = forms.IntegerField(label=gettext_lazy("From month"), min_value=1, max_value=12, initial=1)
 
 
@@ -97,9 +119,19 @@ def declare(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                base = parse_money(form.cleaned_data["base"], "base", allow_none=form.cleaned_data["category"] not in ("in_service", "self_employed", "retired"))
-                services.base_declare(member=member, year=timezone.localdate().year, from_month=form.cleaned_data["from_month"],
-                                      category=form.cleaned_data["category"], base_amount=base, acting_user=request.user)
+                base = parse_money(
+                    form.cleaned_data["base"],
+                    "base",
+                    allow_none=form.cleaned_data["category"] not in ("in_service", "self_employed", "retired"),
+                )
+                services.base_declare(
+                    member=member,
+                    year=timezone.localdate().year,
+                    from_month=form.cleaned_data["from_month"],
+                    category=form.cleaned_data["category"],
+                    base_amount=base,
+                    acting_user=request.user,
+                )
             except DomainError as exc:
                 form.add_error("base", exc.message)
             else:
@@ -113,9 +145,16 @@ class ReductionForm(forms.Form):
     member = forms.CharField(label=gettext_lazy("Employee number"), max_length=32)
     first_month = forms.CharField(label=gettext_lazy("First month (YYYY-MM)"), max_length=7)
     last_month = forms.CharField(label=gettext_lazy("Last month (YYYY-MM)"), max_length=7)
-    monthly_amount = forms.DecimalField(label=gettext_lazy("Reduced monthly amount (0 = exempt)"), min_value=Decimal("0"), decimal_places=2, initial=Decimal("0"))
+    monthly_amount = forms.DecimalField(
+        label=gettext_lazy("Reduced monthly amount (0 = exempt)"),
+        min_value=Decimal("0"),
+        decimal_places=2,
+        initial=Decimal("0"),
+    )
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
-    decided_on = forms.DateField(label=gettext_lazy("Branch decision date"), widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = forms.DateField(
+        label=gettext_lazy("Branch decision date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @login_required
@@ -126,7 +165,12 @@ def reductions(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            member = members_visible_to(request.user, "members.manage").filter(employee_no=form.cleaned_data["member"]).select_related("org").first()
+            member = (
+                members_visible_to(request.user, "members.manage")
+                .filter(employee_no=form.cleaned_data["member"])
+                .select_related("org")
+                .first()
+            )
             first, last = parse_period(form.cleaned_data["first_month"]), parse_period(form.cleaned_data["last_month"])
             if member is None:
                 form.add_error("member", _("No member with this employee number in your organisations."))
@@ -134,27 +178,45 @@ def reductions(request: HttpRequest) -> HttpResponse:
                 form.add_error("first_month" if first is None else "last_month", _("Use YYYY-MM."))
             else:
                 try:
-                    services.reduction_propose(member=member, first_month=first, last_month=last, monthly_amount=form.cleaned_data["monthly_amount"],
-                                               reason=form.cleaned_data["reason"], decided_on=form.cleaned_data["decided_on"], acting_user=request.user)
+                    services.reduction_propose(
+                        member=member,
+                        first_month=first,
+                        last_month=last,
+                        monthly_amount=form.cleaned_data["monthly_amount"],
+                        reason=form.cleaned_data["reason"],
+                        decided_on=form.cleaned_data["decided_on"],
+                        acting_user=request.user,
+                    )
                 except DomainError as exc:
                     form.add_error(None, exc.message)
                 else:
                     messages.success(request, _("Recorded: waiting for the next level's approval."))
                     return redirect(f"{request.path}?org={org.pk}")
         status = 400
-    items = (DuesReduction.objects.filter(member__org_path__startswith=org.path).select_related("member", "member__org", "branch_decided_by", "approved_by")
-             .order_by("state", "-first_month")[:200])
+    items = (
+        DuesReduction.objects.filter(member__org_path__startswith=org.path)
+        .select_related("member", "member__org", "branch_decided_by", "approved_by")
+        .order_by("state", "-first_month")[:200]
+    )
     approvable = {o.path for o in orgs_visible_to(request.user, "orgs.manage")}
-    return render(request, "dues/reductions.html", {"orgs": orgs, "org": org, "form": form, "items": items,
-                                                    "can_approve_paths": approvable}, status=status)
+    return render(
+        request,
+        "dues/reductions.html",
+        {"orgs": orgs, "org": org, "form": form, "items": items, "can_approve_paths": approvable},
+        status=status,
+    )
 
 
 @login_required
 @require_POST
 def reduction_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    reduction = get_or_404(DuesReduction.objects.filter(member__in=members_visible_to(request.user)).select_related("member__org"), pk=pk)
+    reduction = get_or_404(
+        DuesReduction.objects.filter(member__in=members_visible_to(request.user)).select_related("member__org"), pk=pk
+    )
     try:
-        services.reduction_decide(reduction=reduction, approve=request.POST.get("approve") == "1", acting_user=request.user)
+        services.reduction_decide(
+            reduction=reduction, approve=request.POST.get("approve") == "1", acting_user=request.user
+        )
         messages.success(request, _("Decision recorded."))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -174,13 +236,29 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             counts = {s: stmt.lines.filter(status=s).count() for s in StatementLine.Status.values}
-            messages.success(request, _("Statement read: %(m)d matched, %(u)d to resolve, %(d)d duplicates.") % {
-                "m": counts["matched"], "u": counts["unmatched"], "d": counts["duplicate"]})
+            messages.success(
+                request,
+                _("Statement read: %(m)d matched, %(u)d to resolve, %(d)d duplicates.")
+                % {"m": counts["matched"], "u": counts["unmatched"], "d": counts["duplicate"]},
+            )
             return redirect(f"{request.path}?org={org.pk}")
-    lines = (StatementLine.objects.filter(org_path__startswith=org.path).select_related("member", "payment", "statement")
-             .order_by("status", "-statement__created_at", "row")[:300])
-    return render(request, "dues/reconciliation.html", {"orgs": orgs, "org": org, "lines": lines, "row_errors": row_errors,
-                                                        "statements": StatementImport.objects.filter(org_path__startswith=org.path)[:10]}, status=status)
+    lines = (
+        StatementLine.objects.filter(org_path__startswith=org.path)
+        .select_related("member", "payment", "statement")
+        .order_by("status", "-statement__created_at", "row")[:300]
+    )
+    return render(
+        request,
+        "dues/reconciliation.html",
+        {
+            "orgs": orgs,
+            "org": org,
+            "lines": lines,
+            "row_errors": row_errors,
+            "statements": StatementImport.objects.filter(org_path__startswith=org.path)[:10],
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -190,15 +268,30 @@ def line_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_or_404(StatementLine.objects.filter(org_path__in=paths).select_related("statement"), pk=pk)
     try:
         if request.POST.get("ignore"):
-            reconcile.statement_line_resolve(line=line, acting_user=request.user, ignore_reason=request.POST.get("ignore", "")[:200])
+            reconcile.statement_line_resolve(
+                line=line, acting_user=request.user, ignore_reason=request.POST.get("ignore", "")[:200]
+            )
         else:
-            member = members_visible_to(request.user, "members.manage").filter(employee_no=request.POST.get("member", "").strip()).first()
+            member = (
+                members_visible_to(request.user, "members.manage")
+                .filter(employee_no=request.POST.get("member", "").strip())
+                .first()
+            )
             if member is None:
                 raise DomainError(_("No member with this employee number in your organisations."))
             ids = [int(i) for i in request.POST.get("months", "").replace("，", ",").split(",") if i.strip().isdigit()]
-            periods = [parse_period(p.strip()) for p in request.POST.get("periods", "").replace("，", ",").split(",") if p.strip()]
-            bills = list(DuesBill.objects.filter(member=member, status=DuesBill.Status.UNPAID).filter(pk__in=ids)) + list(
-                DuesBill.objects.filter(member=member, status=DuesBill.Status.UNPAID, period__in=[p for p in periods if p]))
+            periods = [
+                parse_period(p.strip())
+                for p in request.POST.get("periods", "").replace("，", ",").split(",")
+                if p.strip()
+            ]
+            bills = list(
+                DuesBill.objects.filter(member=member, status=DuesBill.Status.UNPAID).filter(pk__in=ids)
+            ) + list(
+                DuesBill.objects.filter(
+                    member=member, status=DuesBill.Status.UNPAID, period__in=[p for p in periods if p]
+                )
+            )
             reconcile.statement_line_resolve(line=line, acting_user=request.user, member=member, bills=bills)
         messages.success(request, _("Line resolved."))
     except DomainError as exc:
@@ -223,8 +316,19 @@ def report(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="dues-{period:%Y%m}.xlsx"'
         return response
     closed = DuesMonthClose.objects.filter(org=org, period=period).first()
-    return render(request, "dues/report.html", {"orgs": orgs, "org": org, "period": period, "rows": rows, "year_only": year_only,
-                                                "closed": closed, "querystring": request.GET.urlencode()})
+    return render(
+        request,
+        "dues/report.html",
+        {
+            "orgs": orgs,
+            "org": org,
+            "period": period,
+            "rows": rows,
+            "year_only": year_only,
+            "closed": closed,
+            "querystring": request.GET.urlencode(),
+        },
+    )
 
 
 @login_required

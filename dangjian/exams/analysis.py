@@ -53,7 +53,9 @@ class ItemStats:
         """Moodle's advice colours: negative discrimination is a red flag, weak below 20 %, facility far off."""
         if self.discrimination is not None and self.discrimination < 0:
             return "red"
-        if (self.discrimination is not None and self.discrimination < 20) or (self.facility is not None and not 10 <= self.facility <= 95):
+        if (self.discrimination is not None and self.discrimination < 20) or (
+            self.facility is not None and not 10 <= self.facility <= 95
+        ):
             return "yellow"
         return "green"
 
@@ -142,7 +144,7 @@ def _test_stats(stats: ExamStats, totals: dict[float, int]) -> None:
         k2 = s * m2 / (s - 1)
         k3 = s * s * m3 / ((s - 1) * (s - 2))
         if k2:
-            stats.skewness = k3 / k2 ** 1.5
+            stats.skewness = k3 / k2**1.5
             if s > 3:
                 k4 = s * s * ((s + 1) * m4 - 3 * (s - 1) * m2 * m2) / ((s - 1) * (s - 2) * (s - 3))
                 stats.kurtosis = k4 / (k2 * k2)
@@ -190,8 +192,12 @@ def exam_statistics(exam: Exam, paths: list[str] | None = None) -> ExamStats:
     stats.distribution = [(f"{i * 100 // BUCKETS}–{(i + 1) * 100 // BUCKETS}%", c) for i, c in enumerate(buckets)]
     if not stats.n:
         return stats
-    rows = (AttemptQuestion.objects.filter(attempt__in=attempts.values("id"))
-            .values_list("slot", "version_id", "points", "score").annotate(o=F("attempt__score") - F("score"), c=Count("id")).order_by())
+    rows = (
+        AttemptQuestion.objects.filter(attempt__in=attempts.values("id"))
+        .values_list("slot", "version_id", "points", "score")
+        .annotate(o=F("attempt__score") - F("score"), c=Count("id"))
+        .order_by()
+    )
     by_version: dict[int, list[tuple[float, float, float, int]]] = defaultdict(list)
     by_slot: dict[int, dict[float, int]] = defaultdict(lambda: defaultdict(int))
     for slot, version_id, points, x, o, c in rows:
@@ -200,14 +206,23 @@ def exam_statistics(exam: Exam, paths: list[str] | None = None) -> ExamStats:
         by_slot[slot][x] += c
     stats.items = [_item(v, r) for v, r in by_version.items()]
     info: dict[int, dict[str, Any]] = {
-        r["id"]: dict(r) for r in QuestionVersion.objects.filter(pk__in=list(by_version)).values("id", "question_id", "number", "type", "stem")}
+        r["id"]: dict(r)
+        for r in QuestionVersion.objects.filter(pk__in=list(by_version)).values(
+            "id", "question_id", "number", "type", "stem"
+        )
+    }
     for item in stats.items:
         row = info[item.version_id]
-        item.question_id, item.version_number, item.type, item.stem = row["question_id"], row["number"], row["type"], row["stem"]
+        item.question_id, item.version_number, item.type, item.stem = (
+            row["question_id"],
+            row["number"],
+            row["type"],
+            row["stem"],
+        )
     stats.items.sort(key=lambda i: (i.question_id, i.version_number))
     p = len(by_slot)
     if p > 1 and stats.n > 2 and stats.sd:
-        k2 = stats.sd ** 2
+        k2 = stats.sd**2
         slot_var = 0.0
         for hist in by_slot.values():
             n, _m, ss = _moments(hist)
@@ -240,8 +255,13 @@ def pass_rate_by_org(exam: Exam, paths: list[str] | None = None) -> list[OrgRow]
     """Per member branch: audience, attempted, passed, mean score in % (three grouped queries)."""
     from .services import audience
 
-    got = {r["org_id"]: r for r in counted_attempts(exam, paths).values("org_id").annotate(
-        n=Count("id"), p=Count("id", filter=Q(passed=True)), total=Sum("score"), of=Sum("max_score")).order_by()}
+    got = {
+        r["org_id"]: r
+        for r in counted_attempts(exam, paths)
+        .values("org_id")
+        .annotate(n=Count("id"), p=Count("id", filter=Q(passed=True)), total=Sum("score"), of=Sum("max_score"))
+        .order_by()
+    }
     members = audience(exam)
     if paths is not None:
         q = Q(pk__in=[])
@@ -254,12 +274,22 @@ def pass_rate_by_org(exam: Exam, paths: list[str] | None = None) -> list[OrgRow]
     for org_id in set(got) | set(sizes):
         r = got.get(org_id, {})
         of = r.get("of") or Decimal(0)
-        out.append(OrgRow(org_id, names.get(org_id, ""), sizes.get(org_id, 0), r.get("n", 0), r.get("p", 0),
-                          float(100 * (r.get("total") or 0) / of) if of else None))
+        out.append(
+            OrgRow(
+                org_id,
+                names.get(org_id, ""),
+                sizes.get(org_id, 0),
+                r.get("n", 0),
+                r.get("p", 0),
+                float(100 * (r.get("total") or 0) / of) if of else None,
+            )
+        )
     return sorted(out, key=lambda o: (-(o.pass_rate or -1), o.name))
 
 
-def mastery(exam: Exam | None = None, *, by: str = "org", paths: list[str] | None = None, member_id: int | None = None) -> list[dict[str, Any]]:
+def mastery(
+    exam: Exam | None = None, *, by: str = "org", paths: list[str] | None = None, member_id: int | None = None
+) -> list[dict[str, Any]]:
     """Per knowledge point (知识点) mastery = marks got / marks possible, grouped by ``by`` ("org", "member" or
     "all"), over counted attempts of one exam (or of every exam for one member)."""
     qs = AttemptQuestion.objects.filter(version__knowledge_points__isnull=False, score__isnull=False)
@@ -278,14 +308,23 @@ def mastery(exam: Exam | None = None, *, by: str = "org", paths: list[str] | Non
     out = []
     for r in rows:
         of = r["of"] or Decimal(0)
-        out.append({"kp_id": r[keys[0]], "kp": r[keys[1]], "group_id": r.get(keys[2]) if len(keys) > 2 else None,
-                    "group": r.get(keys[3], "") if len(keys) > 2 else "", "n": r["n"],
-                    "mastery": float(100 * r["got"] / of) if of else None})
+        out.append(
+            {
+                "kp_id": r[keys[0]],
+                "kp": r[keys[1]],
+                "group_id": r.get(keys[2]) if len(keys) > 2 else None,
+                "group": r.get(keys[3], "") if len(keys) > 2 else "",
+                "n": r["n"],
+                "mastery": float(100 * r["got"] / of) if of else None,
+            }
+        )
     return sorted(out, key=lambda r: (r["group"], r["mastery"] if r["mastery"] is not None else 101))
 
 
 def weak_knowledge_points(member_id: int, *, limit: int = 5, below: float = 80.0) -> list[dict[str, Any]]:
     """What a member should study next: their knowledge points under ``below`` % over all their counted attempts,
     weakest first (for the learning recommendations)."""
-    rows = [r for r in mastery(None, by="all", member_id=member_id) if r["mastery"] is not None and r["mastery"] < below]
+    rows = [
+        r for r in mastery(None, by="all", member_id=member_id) if r["mastery"] is not None and r["mastery"] < below
+    ]
     return sorted(rows, key=lambda r: r["mastery"])[:limit]

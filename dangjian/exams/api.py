@@ -41,7 +41,9 @@ class AttemptOut(Schema):
     id: int
     deadline: dt.datetime
     questions: list[QuestionOut]
-    saved: dict[str, Any] = Field(default_factory=dict, description="The member's own answers saved so far (for resuming).")
+    saved: dict[str, Any] = Field(
+        default_factory=dict, description="The member's own answers saved so far (for resuming)."
+    )
     remaining_seconds: int
 
 
@@ -66,13 +68,25 @@ class ExamListOut(Schema):
 
 def _exam_out(exam: Exam, mine: list[Attempt]) -> ExamOut:
     open_attempt = next((a.pk for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
-    return ExamOut(id=exam.pk, title=exam.title, description=exam.description, opens_at=exam.opens_at, closes_at=exam.closes_at,
-                   time_limit_minutes=exam.time_limit_minutes, attempts_allowed=exam.attempts_allowed, attempts_used=len(mine),
-                   max_score=float(exam.max_score), pass_percent=float(exam.pass_percent), in_progress_attempt=open_attempt)
+    return ExamOut(
+        id=exam.pk,
+        title=exam.title,
+        description=exam.description,
+        opens_at=exam.opens_at,
+        closes_at=exam.closes_at,
+        time_limit_minutes=exam.time_limit_minutes,
+        attempts_allowed=exam.attempts_allowed,
+        attempts_used=len(mine),
+        max_score=float(exam.max_score),
+        pass_percent=float(exam.pass_percent),
+        in_progress_attempt=open_attempt,
+    )
 
 
 @router.get("", response=ExamListOut)
-def exam_list(request: HttpRequest, page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=200)) -> dict[str, Any]:  # type: ignore[type-arg]
+def exam_list(
+    request: HttpRequest, page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=200)
+) -> dict[str, Any]:  # type: ignore[type-arg]
     """Exams open now that the caller may take, soonest closing first."""
     member = getattr(request.user, "member", None)
     exams = my_open_exams(member)
@@ -94,8 +108,13 @@ def exam_detail(request: HttpRequest, exam_id: int) -> ExamOut:
 
 def _attempt_out(attempt: Attempt, shown: list[attempts.ShownQuestion]) -> AttemptOut:
     remaining = max(0, int((attempt.deadline - timezone.now()).total_seconds()))
-    return AttemptOut(id=attempt.pk, deadline=attempt.deadline, questions=[QuestionOut(**q.as_api()) for q in shown],
-                      saved=attempt.answers, remaining_seconds=remaining)
+    return AttemptOut(
+        id=attempt.pk,
+        deadline=attempt.deadline,
+        questions=[QuestionOut(**q.as_api()) for q in shown],
+        saved=attempt.answers,
+        remaining_seconds=remaining,
+    )
 
 
 @router.post("/{exam_id}/attempts", response={200: AttemptOut, 201: AttemptOut})
@@ -123,8 +142,13 @@ def answers_save(request: HttpRequest, attempt_id: int, payload: AnswersIn) -> S
     """Autosave: merge ``{"answers": {"<question id>": value}}`` (null clears one). 409 after the deadline."""
     attempt = attempts.attempt_save_answers(attempt_id=attempt_id, user=request.user, answers=payload.answers)
     assert attempt.saved_at is not None
-    return SavedOut(id=attempt.pk, saved=len(attempt.answers), saved_at=attempt.saved_at, deadline=attempt.deadline,
-                    remaining_seconds=max(0, int((attempt.deadline - timezone.now()).total_seconds())))
+    return SavedOut(
+        id=attempt.pk,
+        saved=len(attempt.answers),
+        saved_at=attempt.saved_at,
+        deadline=attempt.deadline,
+        remaining_seconds=max(0, int((attempt.deadline - timezone.now()).total_seconds())),
+    )
 
 
 class ResultOut(Schema):
@@ -137,7 +161,11 @@ class ResultOut(Schema):
 def attempt_submit(request: HttpRequest, attempt_id: int) -> ResultOut:
     """Submit and grade; after the deadline only what was saved in time counts."""
     attempt = attempts.attempt_submit(attempt_id=attempt_id, user=request.user)
-    return ResultOut(score=float(attempt.score) if attempt.score is not None else None, max_score=float(attempt.max_score), passed=attempt.passed)
+    return ResultOut(
+        score=float(attempt.score) if attempt.score is not None else None,
+        max_score=float(attempt.max_score),
+        passed=attempt.passed,
+    )
 
 
 class ReviewQuestionOut(Schema):
@@ -176,13 +204,29 @@ def attempt_review(request: HttpRequest, attempt_id: int) -> ReviewOut:
     questions = []
     for aq in rows:
         q = attempts._shown(aq, aq.version)
-        questions.append(ReviewQuestionOut(
-            **q.as_api(), points=float(aq.points), response=attempt.answers.get(str(aq.question_id)),
-            score=float(aq.score) if submitted and aq.score is not None else None,
-            answer=aq.version.answer if show else None, explanation=aq.version.explanation if show else None))
-    return ReviewOut(id=attempt.pk, exam_id=attempt.exam_id, status=attempt.status, started_at=attempt.started_at, deadline=attempt.deadline,
-                     submitted_at=attempt.submitted_at, score=float(attempt.score) if attempt.score is not None else None,
-                     max_score=float(attempt.max_score), passed=attempt.passed, answers_shown=show, questions=questions)
+        questions.append(
+            ReviewQuestionOut(
+                **q.as_api(),
+                points=float(aq.points),
+                response=attempt.answers.get(str(aq.question_id)),
+                score=float(aq.score) if submitted and aq.score is not None else None,
+                answer=aq.version.answer if show else None,
+                explanation=aq.version.explanation if show else None,
+            )
+        )
+    return ReviewOut(
+        id=attempt.pk,
+        exam_id=attempt.exam_id,
+        status=attempt.status,
+        started_at=attempt.started_at,
+        deadline=attempt.deadline,
+        submitted_at=attempt.submitted_at,
+        score=float(attempt.score) if attempt.score is not None else None,
+        max_score=float(attempt.max_score),
+        passed=attempt.passed,
+        answers_shown=show,
+        questions=questions,
+    )
 
 
 class ItemOut(Schema):
@@ -217,8 +261,27 @@ def exam_analysis(request: HttpRequest, exam_id: int) -> AnalysisOut:
         raise Http404
     paths = None if has_org_perm(request.user, exam.org, "members.view") else scope_paths(request.user, "members.view")
     s = analysis.exam_statistics(exam, paths)
-    return AnalysisOut(attempts=s.n, mean=s.mean, median=s.median, sd=s.sd, pass_rate=s.pass_rate, cic=s.cic, error_ratio=s.error_ratio,
-                       standard_error=s.standard_error, distribution=s.distribution,
-                       items=[ItemOut(question_id=i.question_id, version=i.version_number, type=i.type, attempts=i.s, facility=i.facility,
-                                      sd=i.sd, discrimination=i.discrimination, efficiency=i.efficiency) for i in s.items])
-
+    return AnalysisOut(
+        attempts=s.n,
+        mean=s.mean,
+        median=s.median,
+        sd=s.sd,
+        pass_rate=s.pass_rate,
+        cic=s.cic,
+        error_ratio=s.error_ratio,
+        standard_error=s.standard_error,
+        distribution=s.distribution,
+        items=[
+            ItemOut(
+                question_id=i.question_id,
+                version=i.version_number,
+                type=i.type,
+                attempts=i.s,
+                facility=i.facility,
+                sd=i.sd,
+                discrimination=i.discrimination,
+                efficiency=i.efficiency,
+            )
+            for i in s.items
+        ],
+    )

@@ -56,7 +56,11 @@ class ShownQuestion:
 
 
 def _shown(aq: AttemptQuestion, version: QuestionVersion | dict[str, Any]) -> ShownQuestion:
-    v = version if isinstance(version, dict) else {"type": version.type, "stem": version.stem, "options": version.options}
+    v = (
+        version
+        if isinstance(version, dict)
+        else {"type": version.type, "stem": version.stem, "options": version.options}
+    )
     if v["type"] == QuestionType.JUDGE:
         options = judge_options()
     else:
@@ -68,8 +72,20 @@ def _shown(aq: AttemptQuestion, version: QuestionVersion | dict[str, Any]) -> Sh
 
 def attempt_paper(attempt: Attempt) -> list[ShownQuestion]:
     """The attempt's own paper in the order shown (one query)."""
-    rows = attempt.questions.select_related("version").only(  # attempt_id too: the related manager sets .attempt on each row
-        "attempt_id", "question_id", "position", "points", "option_order", "version__type", "version__stem", "version__options").order_by("position")
+    rows = (
+        attempt.questions.select_related("version")
+        .only(  # attempt_id too: the related manager sets .attempt on each row
+            "attempt_id",
+            "question_id",
+            "position",
+            "points",
+            "option_order",
+            "version__type",
+            "version__stem",
+            "version__options",
+        )
+        .order_by("position")
+    )
     return [_shown(aq, aq.version) for aq in rows]
 
 
@@ -87,7 +103,9 @@ def _deadline(exam: Exam, now: dt.datetime) -> dt.datetime:
 
 
 @transaction.atomic
-def attempt_start(*, exam: Exam, user: Any, rng: random.Random | None = None) -> tuple[Attempt, list[ShownQuestion], bool]:
+def attempt_start(
+    *, exam: Exam, user: Any, rng: random.Random | None = None
+) -> tuple[Attempt, list[ShownQuestion], bool]:
     """Start an attempt, or resume the open one (the same attempt and paper) while its time lasts; the flag says
     whether it was created now.
 
@@ -97,7 +115,9 @@ def attempt_start(*, exam: Exam, user: Any, rng: random.Random | None = None) ->
     if not eligible(exam, member):
         raise Http404(_("Not found."))
     now = timezone.now()
-    previous = list(Attempt.objects.filter(exam=exam, member=member).only("id", "number", "status", "deadline").order_by("number"))
+    previous = list(
+        Attempt.objects.filter(exam=exam, member=member).only("id", "number", "status", "deadline").order_by("number")
+    )
     for a in previous:
         if a.status == Attempt.Status.IN_PROGRESS:
             if now <= a.deadline:
@@ -105,22 +125,50 @@ def attempt_start(*, exam: Exam, user: Any, rng: random.Random | None = None) ->
             attempt_finish_expired(attempt=a)
             a.status = Attempt.Status.SUBMITTED
     if not exam.is_open(now):
-        raise DomainError(_("The exam is not open now."), [{"field": "exam", "message": _("Open from %(o)s to %(c)s.") % {
-            "o": timezone.localtime(exam.opens_at).strftime("%Y-%m-%d %H:%M"), "c": timezone.localtime(exam.closes_at).strftime("%Y-%m-%d %H:%M")}}], status=409)
+        raise DomainError(
+            _("The exam is not open now."),
+            [
+                {
+                    "field": "exam",
+                    "message": _("Open from %(o)s to %(c)s.")
+                    % {
+                        "o": timezone.localtime(exam.opens_at).strftime("%Y-%m-%d %H:%M"),
+                        "c": timezone.localtime(exam.closes_at).strftime("%Y-%m-%d %H:%M"),
+                    },
+                }
+            ],
+            status=409,
+        )
     if exam.attempts_allowed and len(previous) >= exam.attempts_allowed:
-        raise DomainError(_("You have used all your attempts at this exam."), [{"field": "exam", "message": _("No attempts left.")}], status=409)
+        raise DomainError(
+            _("You have used all your attempts at this exam."),
+            [{"field": "exam", "message": _("No attempts left.")}],
+            status=409,
+        )
     rng = rng or random.Random(random.SystemRandom().getrandbits(64))  # seeded from the OS, then the fast generator
     paper = exam.paper
     slots = draw(paper, rng)
-    versions = {v["id"]: v for v in QuestionVersion.objects.filter(pk__in=[s.version_id for s in slots]).values("id", "type", "stem", "options")}
+    versions = {
+        v["id"]: v
+        for v in QuestionVersion.objects.filter(pk__in=[s.version_id for s in slots]).values(
+            "id", "type", "stem", "options"
+        )
+    }
     positions = list(range(len(slots)))
     if paper.shuffle_questions:
         rng.shuffle(positions)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
-                exam=exam, member=member, org_id=member.org_id, org_path=member.org_path, number=(previous[-1].number + 1) if previous else 1,
-                started_at=now, deadline=_deadline(exam, now), max_score=sum((s.points for s in slots), Decimal("0.00")))
+                exam=exam,
+                member=member,
+                org_id=member.org_id,
+                org_path=member.org_path,
+                number=(previous[-1].number + 1) if previous else 1,
+                started_at=now,
+                deadline=_deadline(exam, now),
+                max_score=sum((s.points for s in slots), Decimal("0.00")),
+            )
     except IntegrityError:
         # Another request of the same member started it a moment ago: resume that one.
         open_attempt = Attempt.objects.filter(exam=exam, member=member, status=Attempt.Status.IN_PROGRESS).first()
@@ -133,8 +181,17 @@ def attempt_start(*, exam: Exam, user: Any, rng: random.Random | None = None) ->
         order = [o["id"] for o in v["options"]]
         if paper.shuffle_options and v["type"] in (QuestionType.SINGLE, QuestionType.MULTIPLE):
             rng.shuffle(order)
-        rows.append(AttemptQuestion(attempt=attempt, question_id=s.question_id, version_id=s.version_id, slot=s.slot, position=pos,
-                                    points=s.points, option_order=order))
+        rows.append(
+            AttemptQuestion(
+                attempt=attempt,
+                question_id=s.question_id,
+                version_id=s.version_id,
+                slot=s.slot,
+                position=pos,
+                points=s.points,
+                option_order=order,
+            )
+        )
     AttemptQuestion.objects.bulk_create(rows, batch_size=500)
     shown = sorted((_shown(aq, dict(versions[aq.version_id])) for aq in rows), key=lambda q: q.position)
     return attempt, shown, True
@@ -159,12 +216,20 @@ def _check_value(qtype: str, value: Any) -> bool:
     if qtype == QuestionType.SINGLE:
         return isinstance(value, str) and len(value) <= 64
     if qtype == QuestionType.MULTIPLE:
-        return isinstance(value, list) and len(value) <= MAX_CHOICES and all(isinstance(v, str) and len(v) <= 64 for v in value)
+        return (
+            isinstance(value, list)
+            and len(value) <= MAX_CHOICES
+            and all(isinstance(v, str) and len(v) <= 64 for v in value)
+        )
     if qtype == QuestionType.JUDGE:
         return isinstance(value, bool | str) and len(str(value)) <= 16
     if isinstance(value, str):
         return len(value) <= MAX_ANSWER_CHARS
-    return isinstance(value, list) and len(value) <= 20 and all(isinstance(v, str) and len(v) <= MAX_ANSWER_CHARS for v in value)
+    return (
+        isinstance(value, list)
+        and len(value) <= 20
+        and all(isinstance(v, str) and len(v) <= MAX_ANSWER_CHARS for v in value)
+    )
 
 
 @transaction.atomic
@@ -174,10 +239,17 @@ def attempt_save_answers(*, attempt_id: int, user: Any, answers: dict[str, Any])
     attempt = attempt_for_member(attempt_id=attempt_id, user=user, lock=True)
     now = timezone.now()
     if attempt.status != Attempt.Status.IN_PROGRESS:
-        raise DomainError(_("This attempt has been submitted."), [{"field": "answers", "message": _("Already submitted.")}], status=409)
+        raise DomainError(
+            _("This attempt has been submitted."),
+            [{"field": "answers", "message": _("Already submitted.")}],
+            status=409,
+        )
     if now > attempt.deadline:
-        raise DomainError(_("Time is up: answers given after the deadline are not saved."),
-                          [{"field": "answers", "message": _("The deadline has passed.")}], status=409)
+        raise DomainError(
+            _("Time is up: answers given after the deadline are not saved."),
+            [{"field": "answers", "message": _("The deadline has passed.")}],
+            status=409,
+        )
     types = dict(attempt.questions.values_list("question_id", "version__type"))
     errors = []
     for key, value in answers.items():
@@ -185,9 +257,17 @@ def attempt_save_answers(*, attempt_id: int, user: Any, answers: dict[str, Any])
         if qid not in types:
             errors.append({"field": f"answers.{key}", "message": _("Not a question of this attempt.")})
         elif not _check_value(types[qid], value):
-            errors.append({"field": f"answers.{key}", "message": _("Not a valid answer for a %(type)s question.") % {"type": QuestionType(types[qid]).label}})
+            errors.append(
+                {
+                    "field": f"answers.{key}",
+                    "message": _("Not a valid answer for a %(type)s question.")
+                    % {"type": QuestionType(types[qid]).label},
+                }
+            )
     if errors:
-        raise DomainError(_("Some answers were not saved: %(fields)s") % {"fields": ", ".join(e["field"] for e in errors)}, errors)
+        raise DomainError(
+            _("Some answers were not saved: %(fields)s") % {"fields": ", ".join(e["field"] for e in errors)}, errors
+        )
     merged = dict(attempt.answers)
     for key, value in answers.items():
         if value is None or grading.is_blank_response(value):
@@ -213,12 +293,19 @@ def _choose_counted(attempts: list[Attempt], method: str) -> Attempt | None:
 def _grade(attempt: Attempt) -> None:
     exam = attempt.exam
     rows = AttemptQuestion.objects.filter(attempt_id=attempt.pk).values_list(
-        "id", "question_id", "points", "version__type", "version__answer", "version__options")
+        "id", "question_id", "points", "version__type", "version__answer", "version__options"
+    )
     total = Decimal("0.00")
     scores = []
     for pk, question_id, points, qtype, answer, options in rows:
-        got = grading.score(points=points, type=qtype, answer=answer, options=options, response=attempt.answers.get(str(question_id)),
-                            partial=exam.multiple_partial)
+        got = grading.score(
+            points=points,
+            type=qtype,
+            answer=answer,
+            options=options,
+            response=attempt.answers.get(str(question_id)),
+            partial=exam.multiple_partial,
+        )
         scores.append((pk, got))
         total += got
     _write_scores(scores)
@@ -234,10 +321,14 @@ def _write_scores(scores: list[tuple[int, Decimal]]) -> None:
     table = AttemptQuestion._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"UPDATE {table} SET score = v.score FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, score) WHERE {table}.id = v.id",
-                           [[pk for pk, _s in scores], [score for _pk, score in scores]])
+            cursor.execute(
+                f"UPDATE {table} SET score = v.score FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, score) WHERE {table}.id = v.id",
+                [[pk for pk, _s in scores], [score for _pk, score in scores]],
+            )
             return
-        values = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT) AS id, CAST(%s AS NUMERIC(6, 2)) AS score"] * len(scores))
+        values = " UNION ALL ".join(
+            ["SELECT CAST(%s AS BIGINT) AS id, CAST(%s AS NUMERIC(6, 2)) AS score"] * len(scores)
+        )
         params: list[Any] = [x for pk, score in scores for x in (pk, str(score))]
         cursor.execute(f"UPDATE {table} SET score = v.score FROM ({values}) AS v WHERE {table}.id = v.id", params)
 
@@ -249,8 +340,15 @@ def _close(attempt: Attempt, *, now: dt.datetime, status: str, auto: bool, actin
         _grade(attempt)
     attempt.status, attempt.submitted_at, attempt.auto_submitted = status, now, auto
     # Only earlier attempts can exist while this one is open (one open attempt at a time, numbered in order).
-    others = [] if attempt.number == 1 else list(
-        Attempt.objects.filter(exam=exam, member_id=attempt.member_id, number__lt=attempt.number).only("id", "number", "status", "score", "passed", "counts"))
+    others = (
+        []
+        if attempt.number == 1
+        else list(
+            Attempt.objects.filter(exam=exam, member_id=attempt.member_id, number__lt=attempt.number).only(
+                "id", "number", "status", "score", "passed", "counts"
+            )
+        )
+    )
     counted = _choose_counted([*others, attempt], exam.grading_method)
     attempt.counts = counted is not None and counted.pk == attempt.pk
     attempt.save(update_fields=["status", "submitted_at", "auto_submitted", "score", "passed", "counts"])
@@ -259,15 +357,26 @@ def _close(attempt: Attempt, *, now: dt.datetime, status: str, auto: bool, actin
         if a.counts != should:
             Attempt.objects.filter(pk=a.pk).update(counts=should)
     if status == Attempt.Status.SUBMITTED:
-        base = {"member_id": attempt.member_id, "org_id": attempt.org_id, "org_path": attempt.org_path, "occurred_at": now,
-                "source_type": "exams.attempt", "source_id": str(attempt.pk)}
+        base = {
+            "member_id": attempt.member_id,
+            "org_id": attempt.org_id,
+            "org_path": attempt.org_path,
+            "occurred_at": now,
+            "source_type": "exams.attempt",
+            "source_id": str(attempt.pk),
+        }
         facts = [base | {"kind": FactKind.EXAM_SCORE, "quantity": attempt.score}]
         if attempt.passed and not any(a.passed for a in others):
             facts.append(base | {"kind": FactKind.EXAM_PASSED, "quantity": Decimal(1)})
         facts_record_bulk(facts)
-    audit(acting_user, "exams.attempt_submit" if status == Attempt.Status.SUBMITTED else "exams.attempt_discard", attempt,
-          org_path=attempt.org_path, after={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed, "auto": auto},
-          actor_name="" if acting_user is not None else "system")
+    audit(
+        acting_user,
+        "exams.attempt_submit" if status == Attempt.Status.SUBMITTED else "exams.attempt_discard",
+        attempt,
+        org_path=attempt.org_path,
+        after={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed, "auto": auto},
+        actor_name="" if acting_user is not None else "system",
+    )
     return attempt
 
 
@@ -299,7 +408,11 @@ def attempts_finish_expired(*, limit: int = 5000) -> int:
     """The job: finish every open attempt past its deadline (each in its own transaction)."""
     cutoff = timezone.now() - GRACE
     done = 0
-    for attempt in Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lt=cutoff).only("id").order_by("deadline")[:limit]:
+    for attempt in (
+        Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lt=cutoff)
+        .only("id")
+        .order_by("deadline")[:limit]
+    ):
         attempt_finish_expired(attempt=attempt)
         done += 1
     return done

@@ -36,10 +36,18 @@ LETTERS = "ABCDEFGH"
 MAX_OPTIONS = len(LETTERS)
 BLANK_MARK = re.compile(r"_{2,}|＿{2,}")
 TYPE_ALIASES = {
-    "单选": "single", "单选题": "single", "single": "single",
-    "多选": "multiple", "多选题": "multiple", "multiple": "multiple",
-    "判断": "judge", "判断题": "judge", "judge": "judge",
-    "填空": "blank", "填空题": "blank", "blank": "blank",
+    "单选": "single",
+    "单选题": "single",
+    "single": "single",
+    "多选": "multiple",
+    "多选题": "multiple",
+    "multiple": "multiple",
+    "判断": "judge",
+    "判断题": "judge",
+    "judge": "judge",
+    "填空": "blank",
+    "填空题": "blank",
+    "blank": "blank",
 }
 MANAGE = "members.manage"
 
@@ -73,8 +81,9 @@ def _split_list(raw: Any) -> list[str]:
     return [p.strip() for p in re.split(r"[,，、;；\n]", str(raw or "")) if p.strip()]
 
 
-def parse_content(data: dict[str, Any], *, old_options: list[dict[str, str]] | None = None,
-                  new_id: Any = new_option_id) -> tuple[QuestionContent | None, list[dict[str, str]]]:
+def parse_content(
+    data: dict[str, Any], *, old_options: list[dict[str, str]] | None = None, new_id: Any = new_option_id
+) -> tuple[QuestionContent | None, list[dict[str, str]]]:
     """Validate plain question fields; return the parsed content or the list of field errors.
 
     ``data``: type, stem, options (list of texts), answer, explanation, difficulty, knowledge_points, category.
@@ -139,24 +148,39 @@ def parse_content(data: dict[str, Any], *, old_options: list[dict[str, str]] | N
         if not blanks:
             bad("answer", _("Give the accepted answer of each blank, variants separated by |."))
         elif stem and len(blanks) != blank_count(stem):
-            bad("answer", _("The question text has %(m)d blanks (____) but %(n)d answers are given.") % {"m": blank_count(stem), "n": len(blanks)})
+            bad(
+                "answer",
+                _("The question text has %(m)d blanks (____) but %(n)d answers are given.")
+                % {"m": blank_count(stem), "n": len(blanks)},
+            )
         answer = blanks
     if errors:
         return None, errors
     assert qtype is not None
     kps = list(dict.fromkeys(k[:64] for k in _split_list(data.get("knowledge_points"))))
-    return QuestionContent(type=qtype, stem=stem, options=options, answer=answer, explanation=str(data.get("explanation") or "").strip(),
-                           difficulty=difficulty, knowledge_points=kps, category=str(data.get("category") or "").strip().strip("/")), []
+    return QuestionContent(
+        type=qtype,
+        stem=stem,
+        options=options,
+        answer=answer,
+        explanation=str(data.get("explanation") or "").strip(),
+        difficulty=difficulty,
+        knowledge_points=kps,
+        category=str(data.get("category") or "").strip().strip("/"),
+    ), []
 
 
 # --- banks and categories -----------------------------------------------------------------------
+
 
 @transaction.atomic
 def bank_create(*, org: Org, name: str, acting_user: Any, description: str = "") -> QuestionBank:
     require_org_perm(acting_user, org, MANAGE)
     if not name.strip():
         raise _err("name", _("Give the bank a name."))
-    bank = QuestionBank.objects.create(org=org, org_path=org.path, name=name.strip()[:128], description=description, created_by=acting_user)
+    bank = QuestionBank.objects.create(
+        org=org, org_path=org.path, name=name.strip()[:128], description=description, created_by=acting_user
+    )
     audit(acting_user, "exams.bank_create", bank, org_path=org.path, after={"name": bank.name})
     return bank
 
@@ -189,10 +213,19 @@ def _knowledge_points(bank: QuestionBank, names: list[str]) -> list[KnowledgePoi
 
 # --- questions ----------------------------------------------------------------------------------
 
+
 def _write_version(question: Question, content: QuestionContent, *, number: int, acting_user: Any) -> QuestionVersion:
     version = QuestionVersion.objects.create(
-        question=question, number=number, type=content.type, stem=content.stem, options=content.options, answer=content.answer,
-        explanation=content.explanation, difficulty=content.difficulty, created_by=acting_user)
+        question=question,
+        number=number,
+        type=content.type,
+        stem=content.stem,
+        options=content.options,
+        answer=content.answer,
+        explanation=content.explanation,
+        difficulty=content.difficulty,
+        created_by=acting_user,
+    )
     version.knowledge_points.set(_knowledge_points(question.bank, content.knowledge_points))
     return version
 
@@ -206,32 +239,55 @@ def _mirror(question: Question, content: QuestionContent, version: QuestionVersi
 
 
 @transaction.atomic
-def question_create(*, bank: QuestionBank, content: QuestionContent, acting_user: Any, audited: bool = True) -> Question:
+def question_create(
+    *, bank: QuestionBank, content: QuestionContent, acting_user: Any, audited: bool = True
+) -> Question:
     require_org_perm(acting_user, bank.org, MANAGE)
     question = Question.objects.create(bank=bank, type=content.type, difficulty=content.difficulty)
     version = _write_version(question, content, number=1, acting_user=acting_user)
     _mirror(question, content, version)
     if audited:
-        audit(acting_user, "exams.question_create", question, org_path=bank.org_path, after={"stem": content.stem[:200]})
+        audit(
+            acting_user, "exams.question_create", question, org_path=bank.org_path, after={"stem": content.stem[:200]}
+        )
     return question
 
 
 def version_in_use(version: QuestionVersion) -> bool:
-    return (AttemptQuestion.objects.filter(version=version).exists()
-            or ChallengeRun.objects.filter(current_version=version).exists())
+    return (
+        AttemptQuestion.objects.filter(version=version).exists()
+        or ChallengeRun.objects.filter(current_version=version).exists()
+    )
 
 
 def _same(version: QuestionVersion, content: QuestionContent) -> bool:
     kps = sorted(version.knowledge_points.values_list("name", flat=True))
-    return (version.type, version.stem, version.options, version.answer, version.explanation, version.difficulty, kps) == (
-        content.type, content.stem, content.options, content.answer, content.explanation, content.difficulty, sorted(content.knowledge_points))
+    return (
+        version.type,
+        version.stem,
+        version.options,
+        version.answer,
+        version.explanation,
+        version.difficulty,
+        kps,
+    ) == (
+        content.type,
+        content.stem,
+        content.options,
+        content.answer,
+        content.explanation,
+        content.difficulty,
+        sorted(content.knowledge_points),
+    )
 
 
 @transaction.atomic
 def question_edit(*, question: Question, content: QuestionContent, acting_user: Any) -> QuestionVersion:
     """Change a question. A version anyone has been given stays as it was: the change becomes a new version."""
     require_org_perm(acting_user, question.bank.org, MANAGE)
-    question = Question.objects.select_for_update(of=("self",)).select_related("bank", "current_version").get(pk=question.pk)
+    question = (
+        Question.objects.select_for_update(of=("self",)).select_related("bank", "current_version").get(pk=question.pk)
+    )
     current = question.current_version
     assert current is not None
     if _same(current, content):
@@ -247,8 +303,14 @@ def question_edit(*, question: Question, content: QuestionContent, acting_user: 
         version.save()
         version.knowledge_points.set(_knowledge_points(question.bank, content.knowledge_points))
     _mirror(question, content, version)
-    audit(acting_user, "exams.question_edit", question, org_path=question.bank.org_path,
-          before={"version": current.number, "stem": current.stem[:200]}, after={"version": version.number, "stem": content.stem[:200]})
+    audit(
+        acting_user,
+        "exams.question_edit",
+        question,
+        org_path=question.bank.org_path,
+        before={"version": current.number, "stem": current.stem[:200]},
+        after={"version": version.number, "stem": content.stem[:200]},
+    )
     return version
 
 
@@ -268,11 +330,22 @@ def content_as_plain(version: QuestionVersion, category: str = "") -> dict[str, 
     if version.type == QuestionType.SINGLE:
         answer = LETTERS[ids.index(version.answer)] if version.answer in ids else ""
     elif version.type == QuestionType.MULTIPLE:
-        answer = "".join(LETTERS[ids.index(a)] for a in sorted(version.answer, key=lambda a: ids.index(a) if a in ids else 99) if a in ids)
+        answer = "".join(
+            LETTERS[ids.index(a)]
+            for a in sorted(version.answer, key=lambda a: ids.index(a) if a in ids else 99)
+            if a in ids
+        )
     elif version.type == QuestionType.JUDGE:
         answer = "对" if version.answer else "错"
     else:
         answer = "；".join("|".join(b) for b in version.answer)
-    return {"type": version.type, "stem": version.stem, "options": [o["text"] for o in version.options], "answer": answer,
-            "explanation": version.explanation, "difficulty": version.difficulty, "category": category,
-            "knowledge_points": "、".join(k.name for k in version.knowledge_points.all())}
+    return {
+        "type": version.type,
+        "stem": version.stem,
+        "options": [o["text"] for o in version.options],
+        "answer": answer,
+        "explanation": version.explanation,
+        "difficulty": version.difficulty,
+        "category": category,
+        "knowledge_points": "、".join(k.name for k in version.knowledge_points.all()),
+    }

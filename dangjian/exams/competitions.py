@@ -56,7 +56,9 @@ def period_bounds(recurrence: str, now: dt.datetime) -> tuple[str, dt.datetime, 
 
 
 @transaction.atomic
-def competition_save(*, org: Org, acting_user: Any, title: str, kind: str, competition: Competition | None = None, **fields: Any) -> Competition:
+def competition_save(
+    *, org: Org, acting_user: Any, title: str, kind: str, competition: Competition | None = None, **fields: Any
+) -> Competition:
     require_org_perm(acting_user, org, MANAGE)
     if not title.strip():
         raise _err("title", _("Give the competition a title."))
@@ -85,8 +87,14 @@ def competition_save(*, org: Org, acting_user: Any, title: str, kind: str, compe
     for k, v in fields.items():
         setattr(competition, k, v)
     competition.save()
-    audit(acting_user, "exams.competition_save", competition, org_path=org.path, before=before,
-          after={"title": competition.title, "kind": kind, "person_leaderboard": competition.person_leaderboard})
+    audit(
+        acting_user,
+        "exams.competition_save",
+        competition,
+        org_path=org.path,
+        before=before,
+        after={"title": competition.title, "kind": kind, "person_leaderboard": competition.person_leaderboard},
+    )
     return competition
 
 
@@ -101,10 +109,22 @@ def competition_round(competition: Competition, now: dt.datetime | None = None) 
     try:
         with transaction.atomic():
             return Exam.objects.create(
-                org=competition.org, org_path=competition.org_path, title=f"{competition.title} {key}", paper=competition.paper,
-                opens_at=start, closes_at=end, time_limit_minutes=competition.time_limit_minutes, attempts_allowed=1,
-                review_policy=Exam.Review.AFTER_CLOSE, status=Exam.Status.PUBLISHED, published_at=now, competition=competition,
-                round_key=key, max_score=competition.paper.max_score, created_by=competition.created_by)
+                org=competition.org,
+                org_path=competition.org_path,
+                title=f"{competition.title} {key}",
+                paper=competition.paper,
+                opens_at=start,
+                closes_at=end,
+                time_limit_minutes=competition.time_limit_minutes,
+                attempts_allowed=1,
+                review_policy=Exam.Review.AFTER_CLOSE,
+                status=Exam.Status.PUBLISHED,
+                published_at=now,
+                competition=competition,
+                round_key=key,
+                max_score=competition.paper.max_score,
+                created_by=competition.created_by,
+            )
     except IntegrityError:
         return Exam.objects.get(competition=competition, round_key=key)
 
@@ -120,10 +140,13 @@ def rounds_ensure(now: dt.datetime | None = None) -> int:
 
 # --- challenge mode ------------------------------------------------------------------------------
 
+
 def _serve(run: ChallengeRun, rng: random.Random) -> ChallengeRun:
     """Put the next unasked question of the pool in front of the member, or end the run when none is left."""
     c = run.competition
-    pool = Question.objects.filter(bank_id=c.bank_id, is_active=True, current_version__isnull=False).exclude(pk__in=run.asked)
+    pool = Question.objects.filter(bank_id=c.bank_id, is_active=True, current_version__isnull=False).exclude(
+        pk__in=run.asked
+    )
     if c.category_id:
         pool = pool.filter(category_path__startswith=c.category.path)  # type: ignore[union-attr]
     ids = list(pool.values_list("id", "current_version_id")[:2000])
@@ -144,15 +167,31 @@ def _end(run: ChallengeRun, why: str) -> ChallengeRun:
     run.status, run.ended_at, run.ended_by = ChallengeRun.Status.ENDED, now, why
     run.save(update_fields=["status", "ended_at", "ended_by", "current_version", "current_options", "served_at"])
     if run.streak:
-        facts_record_bulk([{"member_id": run.member_id, "org_id": run.org_id, "org_path": run.org_path, "kind": FactKind.CHALLENGE_CORRECT,
-                            "quantity": run.streak, "occurred_at": now, "source_type": "exams.challengerun", "source_id": str(run.pk)}])
+        facts_record_bulk(
+            [
+                {
+                    "member_id": run.member_id,
+                    "org_id": run.org_id,
+                    "org_path": run.org_path,
+                    "kind": FactKind.CHALLENGE_CORRECT,
+                    "quantity": run.streak,
+                    "occurred_at": now,
+                    "source_type": "exams.challengerun",
+                    "source_id": str(run.pk),
+                }
+            ]
+        )
     return run
 
 
 def _challenge_member(competition: Competition, user: Any) -> Member:
     member = getattr(user, "member", None) if user.is_authenticated else None
-    if (member is None or competition.kind != Competition.Kind.CHALLENGE or not competition.is_active
-            or not member.org_path.startswith(competition.org_path)):
+    if (
+        member is None
+        or competition.kind != Competition.Kind.CHALLENGE
+        or not competition.is_active
+        or not member.org_path.startswith(competition.org_path)
+    ):
         raise Http404(_("Not found."))
     return member
 
@@ -161,13 +200,20 @@ def _challenge_member(competition: Competition, user: Any) -> Member:
 def challenge_start(*, competition: Competition, user: Any, rng: random.Random | None = None) -> ChallengeRun:
     """Start a run (or return the one being played)."""
     member = _challenge_member(competition, user)
-    run = ChallengeRun.objects.filter(competition=competition, member=member, status=ChallengeRun.Status.PLAYING).first()
+    run = ChallengeRun.objects.filter(
+        competition=competition, member=member, status=ChallengeRun.Status.PLAYING
+    ).first()
     if run is not None:
         return run
     try:
         with transaction.atomic():
-            run = ChallengeRun.objects.create(competition=competition, member=member, org_id=member.org_id, org_path=member.org_path,
-                                              started_at=timezone.now())
+            run = ChallengeRun.objects.create(
+                competition=competition,
+                member=member,
+                org_id=member.org_id,
+                org_path=member.org_path,
+                started_at=timezone.now(),
+            )
     except IntegrityError:
         return ChallengeRun.objects.get(competition=competition, member=member, status=ChallengeRun.Status.PLAYING)
     return _serve(run, rng or random.SystemRandom())
@@ -176,21 +222,31 @@ def challenge_start(*, competition: Competition, user: Any, rng: random.Random |
 def challenge_question(run: ChallengeRun) -> ShownQuestion | None:
     if run.current_version is None:
         return None
-    aq = AttemptQuestion(question_id=run.current_version.question_id, option_order=run.current_options, points=0, position=len(run.asked))
+    aq = AttemptQuestion(
+        question_id=run.current_version.question_id, option_order=run.current_options, points=0, position=len(run.asked)
+    )
     return _shown(aq, run.current_version)
 
 
 @transaction.atomic
-def challenge_answer(*, competition: Competition, user: Any, response: Any, rng: random.Random | None = None) -> tuple[ChallengeRun, bool]:
+def challenge_answer(
+    *, competition: Competition, user: Any, response: Any, rng: random.Random | None = None
+) -> tuple[ChallengeRun, bool]:
     """Grade the question in front of the member: right → the streak grows and the next question comes; wrong or
     too late → the run ends. Returns the run and whether the answer was right."""
     member = _challenge_member(competition, user)
-    run = (ChallengeRun.objects.select_for_update(of=("self",)).select_related("competition", "competition__category", "current_version")
-           .filter(competition=competition, member=member, status=ChallengeRun.Status.PLAYING).first())
+    run = (
+        ChallengeRun.objects.select_for_update(of=("self",))
+        .select_related("competition", "competition__category", "current_version")
+        .filter(competition=competition, member=member, status=ChallengeRun.Status.PLAYING)
+        .first()
+    )
     if run is None or run.current_version is None:
         raise _err("run", _("Start a new run first."))
     v = run.current_version
-    late = run.served_at is None or timezone.now() > run.served_at + dt.timedelta(seconds=competition.seconds_per_question + 2)
+    late = run.served_at is None or timezone.now() > run.served_at + dt.timedelta(
+        seconds=competition.seconds_per_question + 2
+    )
     right = not late and grading.fraction(type=v.type, answer=v.answer, options=v.options, response=response) == 1
     if not right:
         run.current_version, run.current_options, run.served_at = None, [], None
@@ -202,7 +258,10 @@ def challenge_answer(*, competition: Competition, user: Any, response: Any, rng:
 
 # --- leaderboards ---------------------------------------------------------------------------------
 
-def branch_board(competition: Competition, *, within: str | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+
+def branch_board(
+    competition: Competition, *, within: str | None = None, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     """Branches ranked by their participants' average (best streak, or the current round's score in %)."""
     if competition.kind == Competition.Kind.CHALLENGE:
         return _challenge_branch_board(competition, within)
@@ -210,24 +269,41 @@ def branch_board(competition: Competition, *, within: str | None = None, now: dt
     qs = Attempt.objects.filter(exam=exam, counts=True)
     if within:
         qs = qs.filter(org_path__startswith=within)
-    board = (qs.values("org_id", name=F("org__name")).annotate(players=Count("id"), value=Avg(F("score") * 100 / F("max_score")))
-             .annotate(rank=Window(expression=Rank(), order_by=F("value").desc())).order_by("rank", "name"))
+    board = (
+        qs.values("org_id", name=F("org__name"))
+        .annotate(players=Count("id"), value=Avg(F("score") * 100 / F("max_score")))
+        .annotate(rank=Window(expression=Rank(), order_by=F("value").desc()))
+        .order_by("rank", "name")
+    )
     return [dict(r) for r in board]
 
 
-def person_board(competition: Competition, *, limit: int = 50, now: dt.datetime | None = None) -> list[dict[str, Any]] | None:
+def person_board(
+    competition: Competition, *, limit: int = 50, now: dt.datetime | None = None
+) -> list[dict[str, Any]] | None:
     """Persons ranked, only where the organiser turned the person leaderboard on (None otherwise)."""
     if not competition.person_leaderboard:
         return None
     qs: Any
     if competition.kind == Competition.Kind.CHALLENGE:
-        qs = (ChallengeRun.objects.filter(competition=competition).values("member_id", name=F("member__name"), branch=F("org__name"))
-              .annotate(value=Max("streak")))
+        qs = (
+            ChallengeRun.objects.filter(competition=competition)
+            .values("member_id", name=F("member__name"), branch=F("org__name"))
+            .annotate(value=Max("streak"))
+        )
     else:
         exam = competition_round(competition, now)
-        qs = (Attempt.objects.filter(exam=exam, counts=True).values("member_id", name=F("member__name"), branch=F("org__name"))
-              .annotate(value=Max("score")))
-    return [dict(r) for r in qs.annotate(rank=Window(expression=Rank(), order_by=F("value").desc())).order_by("rank", "name")[:limit]]
+        qs = (
+            Attempt.objects.filter(exam=exam, counts=True)
+            .values("member_id", name=F("member__name"), branch=F("org__name"))
+            .annotate(value=Max("score"))
+        )
+    return [
+        dict(r)
+        for r in qs.annotate(rank=Window(expression=Rank(), order_by=F("value").desc())).order_by("rank", "name")[
+            :limit
+        ]
+    ]
 
 
 def my_best(competition: Competition, member: Member | None) -> int | None:
@@ -239,11 +315,15 @@ def my_best(competition: Competition, member: Member | None) -> int | None:
 def _challenge_branch_board(competition: Competition, within: str | None) -> list[dict[str, Any]]:
     """Each member's best streak, averaged per branch and ranked — one statement with RANK() OVER."""
     table = ChallengeRun._meta.db_table
-    sql = (f"SELECT org_id, COUNT(*), AVG(best), RANK() OVER (ORDER BY AVG(best) DESC) FROM ("
-           f" SELECT member_id, org_id, MAX(streak) AS best FROM {table} WHERE competition_id = %s AND org_path LIKE %s"
-           f" GROUP BY member_id, org_id) t GROUP BY org_id ORDER BY 4, 1")
+    sql = (
+        f"SELECT org_id, COUNT(*), AVG(best), RANK() OVER (ORDER BY AVG(best) DESC) FROM ("
+        f" SELECT member_id, org_id, MAX(streak) AS best FROM {table} WHERE competition_id = %s AND org_path LIKE %s"
+        f" GROUP BY member_id, org_id) t GROUP BY org_id ORDER BY 4, 1"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [competition.pk, (within or "") + "%"])
         rows = cursor.fetchall()
     names = dict(Org.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "name"))
-    return [{"org_id": o, "name": names.get(o, ""), "players": n, "value": float(v), "rank": rank} for o, n, v, rank in rows]
+    return [
+        {"org_id": o, "name": names.get(o, ""), "players": n, "value": float(v), "rank": rank} for o, n, v, rank in rows
+    ]

@@ -24,7 +24,11 @@ def _managed_orgs(user: Any) -> Any:
 
 
 class BankForm(forms.Form):
-    org = forms.ModelChoiceField(label=_("Organisation"), queryset=Org.objects.none(), help_text=_("Every organisation below it may use the bank."))
+    org = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Org.objects.none(),
+        help_text=_("Every organisation below it may use the bank."),
+    )
     name = forms.CharField(label=_("Name"), max_length=128)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -35,16 +39,31 @@ class BankForm(forms.Form):
 
 class QuestionForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
-    category = forms.CharField(label=_("Category"), required=False, max_length=255, help_text=_("Levels separated by /, e.g. 党章/总纲"))
+    category = forms.CharField(
+        label=_("Category"), required=False, max_length=255, help_text=_("Levels separated by /, e.g. 党章/总纲")
+    )
     difficulty = forms.IntegerField(label=_("Difficulty (1–5)"), min_value=1, max_value=5, initial=3)
-    stem = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
-                           help_text=_("Mark each blank of a fill-in question with ____."))
-    options = forms.CharField(label=_("Options"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
-                              help_text=_("One option per line, in the order A, B, C…; none for true-or-false and fill-in."))
-    answer = forms.CharField(label=_("Answer"), max_length=1000,
-                             help_text=_("Letters (B, or ACD); 对 or 错; for blanks the accepted answers separated by |, blanks by ；"))
+    stem = forms.CharField(
+        label=_("Question"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("Mark each blank of a fill-in question with ____."),
+    )
+    options = forms.CharField(
+        label=_("Options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One option per line, in the order A, B, C…; none for true-or-false and fill-in."),
+    )
+    answer = forms.CharField(
+        label=_("Answer"),
+        max_length=1000,
+        help_text=_("Letters (B, or ACD); 对 or 错; for blanks the accepted answers separated by |, blanks by ；"),
+    )
     explanation = forms.CharField(label=_("Explanation"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    knowledge_points = forms.CharField(label=_("Knowledge points"), required=False, max_length=500, help_text=_("Separated by 、 or commas"))
+    knowledge_points = forms.CharField(
+        label=_("Knowledge points"), required=False, max_length=500, help_text=_("Separated by 、 or commas")
+    )
 
     def plain(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -58,7 +77,9 @@ class RuleForm(forms.Form):
     difficulty_min = forms.IntegerField(label=_("Difficulty from"), min_value=1, max_value=5, initial=1)
     difficulty_max = forms.IntegerField(label=_("to"), min_value=1, max_value=5, initial=5)
     category: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)  # type: ignore[arg-type]
-    points = forms.DecimalField(label=_("Points each"), min_value=Decimal("0.5"), max_value=Decimal("100"), decimal_places=2)
+    points = forms.DecimalField(
+        label=_("Points each"), min_value=Decimal("0.5"), max_value=Decimal("100"), decimal_places=2
+    )
 
     def __init__(self, *args: Any, bank: QuestionBank, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,8 +92,12 @@ class PaperForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Paper.Kind.choices)
     shuffle_questions = forms.BooleanField(label=_("Shuffle questions for each attempt"), required=False, initial=True)
     shuffle_options = forms.BooleanField(label=_("Shuffle options for each attempt"), required=False, initial=True)
-    questions = forms.CharField(label=_("Questions of a fixed paper"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                                help_text=_("One per line: question number and points, e.g. “12 2”."))
+    questions = forms.CharField(
+        label=_("Questions of a fixed paper"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line: question number and points, e.g. “12 2”."),
+    )
 
     def __init__(self, *args: Any, user: Any, bank: QuestionBank, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,17 +117,44 @@ class PaperForm(forms.Form):
 
 
 class ExamForm(forms.ModelForm):
-    audience_statuses = forms.MultipleChoiceField(label=_("Who may take it"), choices=MemberStatus.choices, required=False,
-                                                  widget=forms.CheckboxSelectMultiple, initial=["full", "probationary"])
-    audience_roles = forms.MultipleChoiceField(label=_("Only holders of these roles (optional)"), choices=OrgRole.Role.choices, required=False,
-                                               widget=forms.CheckboxSelectMultiple)
+    audience_statuses = forms.MultipleChoiceField(
+        label=_("Who may take it"),
+        choices=MemberStatus.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["full", "probationary"],
+    )
+    audience_roles = forms.MultipleChoiceField(
+        label=_("Only holders of these roles (optional)"),
+        choices=OrgRole.Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = Exam
-        fields = ["title", "org", "paper", "description", "opens_at", "closes_at", "time_limit_minutes", "attempts_allowed", "pass_percent",
-                  "grading_method", "review_policy", "multiple_partial", "on_timeout", "audience_statuses", "audience_roles"]
-        widgets = {"opens_at": forms.DateTimeInput(attrs=DT, format=DT_FORMAT), "closes_at": forms.DateTimeInput(attrs=DT, format=DT_FORMAT),
-                   "description": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "title",
+            "org",
+            "paper",
+            "description",
+            "opens_at",
+            "closes_at",
+            "time_limit_minutes",
+            "attempts_allowed",
+            "pass_percent",
+            "grading_method",
+            "review_policy",
+            "multiple_partial",
+            "on_timeout",
+            "audience_statuses",
+            "audience_roles",
+        ]
+        widgets = {
+            "opens_at": forms.DateTimeInput(attrs=DT, format=DT_FORMAT),
+            "closes_at": forms.DateTimeInput(attrs=DT, format=DT_FORMAT),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,8 +171,20 @@ class ExamForm(forms.ModelForm):
 class CompetitionForm(forms.ModelForm):
     class Meta:
         model = Competition
-        fields = ["title", "org", "kind", "description", "recurrence", "paper", "time_limit_minutes", "bank", "category",
-                  "seconds_per_question", "person_leaderboard", "is_active"]
+        fields = [
+            "title",
+            "org",
+            "kind",
+            "description",
+            "recurrence",
+            "paper",
+            "time_limit_minutes",
+            "bank",
+            "category",
+            "seconds_per_question",
+            "person_leaderboard",
+            "is_active",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -129,4 +193,6 @@ class CompetitionForm(forms.ModelForm):
         self.fields["paper"].queryset = papers_visible_to(user).order_by("-created_at")  # type: ignore[attr-defined]
         self.fields["bank"].queryset = banks_visible_to(user)  # type: ignore[attr-defined]
         self.fields["category"].queryset = self.fields["category"].queryset.filter(bank__in=banks_visible_to(user))  # type: ignore[attr-defined]
-        self.fields["person_leaderboard"].help_text = _("Off by default: members see only branches unless you turn this on.")
+        self.fields["person_leaderboard"].help_text = _(
+            "Off by default: members see only branches unless you turn this on."
+        )

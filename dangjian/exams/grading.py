@@ -61,8 +61,9 @@ def _blanks(value: Any, n: int) -> list[str]:
     return [normalise_text(v) for v in values] + [""] * (n - len(values))
 
 
-def fraction(*, type: str, answer: Any, options: list[dict[str, Any]], response: Any,
-             partial: str = Exam.Partial.NONE) -> Decimal:
+def fraction(
+    *, type: str, answer: Any, options: list[dict[str, Any]], response: Any, partial: str = Exam.Partial.NONE
+) -> Decimal:
     """The share of the question's points earned, from 0 to 1."""
     option_ids = {str(o["id"]) for o in options}
     if type == QuestionType.SINGLE:
@@ -93,12 +94,21 @@ def fraction(*, type: str, answer: Any, options: list[dict[str, Any]], response:
     return Decimal(0)
 
 
-def score(*, points: Decimal, type: str, answer: Any, options: list[dict[str, Any]], response: Any,
-          partial: str = Exam.Partial.NONE) -> Decimal:
+def score(
+    *,
+    points: Decimal,
+    type: str,
+    answer: Any,
+    options: list[dict[str, Any]],
+    response: Any,
+    partial: str = Exam.Partial.NONE,
+) -> Decimal:
     """Points earned, rounded half-up to 0.01."""
     share = fraction(type=type, answer=answer, options=options, response=response, partial=partial)
     return (points * share).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def is_blank_response(value: Any) -> bool:
-    return value is None or value == "" or value == [] or (isinstance(value, list) and all(v in (None, "") for v in value))
+    return (
+        value is None or value == "" or value == [] or (isinstance(value, list) and all(v in (None, "") for v in value))
+    )

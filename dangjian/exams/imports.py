@@ -17,43 +17,91 @@ from .bank import LETTERS, content_as_plain, parse_content, question_create, que
 from .models import Question, QuestionBank
 
 MAX_ROWS = 5000
-COLUMNS = {
-    "ID": "id", "题目ID": "id", "编号": "id",
-    "题型": "type", "type": "type",
-    "分类": "category", "category": "category",
-    "难度": "difficulty", "difficulty": "difficulty",
-    "题干": "stem", "题目": "stem", "stem": "stem", "question": "stem",
-    "答案": "answer", "answer": "answer",
-    "解析": "explanation", "explanation": "explanation",
-    "知识点": "knowledge_points", "knowledge points": "knowledge_points",
-} | {f"选项{c}": f"option_{c}" for c in LETTERS} | {f"option {c}": f"option_{c}" for c in LETTERS}
+COLUMNS = (
+    {
+        "ID": "id",
+        "题目ID": "id",
+        "编号": "id",
+        "题型": "type",
+        "type": "type",
+        "分类": "category",
+        "category": "category",
+        "难度": "difficulty",
+        "difficulty": "difficulty",
+        "题干": "stem",
+        "题目": "stem",
+        "stem": "stem",
+        "question": "stem",
+        "答案": "answer",
+        "answer": "answer",
+        "解析": "explanation",
+        "explanation": "explanation",
+        "知识点": "knowledge_points",
+        "knowledge points": "knowledge_points",
+    }
+    | {f"选项{c}": f"option_{c}" for c in LETTERS}
+    | {f"option {c}": f"option_{c}" for c in LETTERS}
+)
 HEADERS = ["ID", "题型", "分类", "难度", "题干", *[f"选项{c}" for c in LETTERS], "答案", "解析", "知识点"]
 TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}
 
 
 def _row(values: dict[str, Any]) -> list[Any]:
     options = list(values.get("options") or [])
-    return [values.get("id", ""), TYPE_NAMES.get(values["type"], values["type"]), values.get("category", ""), values.get("difficulty", 3),
-            values["stem"], *(options + [""] * len(LETTERS))[: len(LETTERS)], values["answer"], values.get("explanation", ""),
-            values.get("knowledge_points", "")]
+    return [
+        values.get("id", ""),
+        TYPE_NAMES.get(values["type"], values["type"]),
+        values.get("category", ""),
+        values.get("difficulty", 3),
+        values["stem"],
+        *(options + [""] * len(LETTERS))[: len(LETTERS)],
+        values["answer"],
+        values.get("explanation", ""),
+        values.get("knowledge_points", ""),
+    ]
 
 
 def question_template() -> bytes:
     examples = [
-        {"type": "single", "category": "党章/总纲", "difficulty": 2, "stem": "党的最高理想和最终目标是？", "options": ["实现共产主义", "全面建成小康社会", "实现现代化"],
-         "answer": "A", "explanation": "见党章总纲。", "knowledge_points": "党的性质和宗旨"},
-        {"type": "multiple", "category": "党章", "difficulty": 3, "stem": "“四个意识”包括？", "options": ["政治意识", "大局意识", "核心意识", "看齐意识"],
-         "answer": "ABCD", "knowledge_points": "四个意识"},
+        {
+            "type": "single",
+            "category": "党章/总纲",
+            "difficulty": 2,
+            "stem": "党的最高理想和最终目标是？",
+            "options": ["实现共产主义", "全面建成小康社会", "实现现代化"],
+            "answer": "A",
+            "explanation": "见党章总纲。",
+            "knowledge_points": "党的性质和宗旨",
+        },
+        {
+            "type": "multiple",
+            "category": "党章",
+            "difficulty": 3,
+            "stem": "“四个意识”包括？",
+            "options": ["政治意识", "大局意识", "核心意识", "看齐意识"],
+            "answer": "ABCD",
+            "knowledge_points": "四个意识",
+        },
         {"type": "judge", "category": "党规/党费", "difficulty": 1, "stem": "党员应按月交纳党费。", "answer": "对"},
-        {"type": "blank", "category": "党章/总纲", "difficulty": 2, "stem": "中国共产党是中国____的先锋队，同时是中国人民和中华民族的先锋队。",
-         "answer": "工人阶级|中国工人阶级", "knowledge_points": "党的性质和宗旨"},
+        {
+            "type": "blank",
+            "category": "党章/总纲",
+            "difficulty": 2,
+            "stem": "中国共产党是中国____的先锋队，同时是中国人民和中华民族的先锋队。",
+            "answer": "工人阶级|中国工人阶级",
+            "knowledge_points": "党的性质和宗旨",
+        },
     ]
     return write_xlsx(HEADERS, [_row(e) for e in examples], title="题库导入")
 
 
 def questions_export(bank: QuestionBank) -> bytes:
-    qs = (Question.objects.filter(bank=bank, is_active=True, current_version__isnull=False).select_related("current_version", "category")
-          .prefetch_related("current_version__knowledge_points").order_by("id"))
+    qs = (
+        Question.objects.filter(bank=bank, is_active=True, current_version__isnull=False)
+        .select_related("current_version", "category")
+        .prefetch_related("current_version__knowledge_points")
+        .order_by("id")
+    )
 
     def rows() -> Any:
         for q in qs.iterator(chunk_size=500):
@@ -71,12 +119,19 @@ def questions_import(*, bank: QuestionBank, upload: Any, acting_user: Any) -> di
     parsed: list[tuple[int, int | None, Any]] = []
     for number, data in read_table(kind, stream, COLUMNS, required=["type", "stem", "answer"]):
         if len(parsed) + len(errors) >= MAX_ROWS:
-            raise DomainError(_("At most %(n)d questions in one file.") % {"n": MAX_ROWS}, [{"row": number, "field": "file", "message": _("Too many rows.")}])
+            raise DomainError(
+                _("At most %(n)d questions in one file.") % {"n": MAX_ROWS},
+                [{"row": number, "field": "file", "message": _("Too many rows.")}],
+            )
         qid: int | None = None
         raw_id = str(data.get("id") or "").strip()
         if raw_id:
             if not raw_id.isdigit():
-                errors.append(RowError(number, "id", _("The ID must be a question number of this bank, or empty for a new question.")))
+                errors.append(
+                    RowError(
+                        number, "id", _("The ID must be a question number of this bank, or empty for a new question.")
+                    )
+                )
                 continue
             qid = int(raw_id)
         data["options"] = [data.get(f"option_{c}") for c in LETTERS if data.get(f"option_{c}") not in (None, "")]
@@ -86,7 +141,10 @@ def questions_import(*, bank: QuestionBank, upload: Any, acting_user: Any) -> di
         if content is not None:
             parsed.append((number, qid, content))
     ids = [qid for _n, qid, _c in parsed if qid is not None]
-    existing = {q.pk: q for q in Question.objects.filter(bank=bank, pk__in=ids).select_related("bank", "current_version", "category")}
+    existing = {
+        q.pk: q
+        for q in Question.objects.filter(bank=bank, pk__in=ids).select_related("bank", "current_version", "category")
+    }
     seen: dict[int, int] = {}
     for number, qid, _content in parsed:
         if qid is None:
@@ -97,7 +155,9 @@ def questions_import(*, bank: QuestionBank, upload: Any, acting_user: Any) -> di
             errors.append(RowError(number, "id", _("Also on row %(r)d.") % {"r": seen[qid]}))
         seen.setdefault(qid, number)
     if not parsed and not errors:
-        raise DomainError(_("The file has no questions."), [{"row": 0, "field": "file", "message": _("The file has no questions.")}])
+        raise DomainError(
+            _("The file has no questions."), [{"row": 0, "field": "file", "message": _("The file has no questions.")}]
+        )
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.field)))
     created = updated = 0
@@ -109,13 +169,21 @@ def questions_import(*, bank: QuestionBank, upload: Any, acting_user: Any) -> di
             else:
                 question = existing[qid]
                 if question.current_version is not None:
-                    reparsed, _p = parse_content(vars(content) | {"options": [o["text"] for o in content.options],
-                                                                   "answer": _letters_or_raw(content)}, old_options=question.current_version.options)
+                    reparsed, _p = parse_content(
+                        vars(content)
+                        | {"options": [o["text"] for o in content.options], "answer": _letters_or_raw(content)},
+                        old_options=question.current_version.options,
+                    )
                     content = reparsed or content
                 question_edit(question=question, content=content, acting_user=acting_user)
                 updated += 1
-        audit(acting_user, "exams.questions_import", bank, org_path=bank.org_path,
-              after={"created": created, "updated": updated, "file": getattr(upload, "name", "")})
+        audit(
+            acting_user,
+            "exams.questions_import",
+            bank,
+            org_path=bank.org_path,
+            after={"created": created, "updated": updated, "file": getattr(upload, "name", "")},
+        )
     return {"created": created, "updated": updated}
 
 

@@ -77,20 +77,34 @@ def rule_pools(bank: QuestionBank | int, rules: list[Any]) -> list[list[tuple[in
     combined = Q(pk__in=[])
     for rule in rules:
         combined |= _rule_q(rule)
-    rows = list(Question.objects.filter(combined, bank_id=bank_id, is_active=True, current_version__isnull=False)
-                .values_list("id", "current_version_id", "type", "difficulty", "category_path"))
+    rows = list(
+        Question.objects.filter(combined, bank_id=bank_id, is_active=True, current_version__isnull=False).values_list(
+            "id", "current_version_id", "type", "difficulty", "category_path"
+        )
+    )
     kp_sets: dict[int, set[int]] = {}
     for rule in rules:
         kp = rule.knowledge_point
         if kp is not None and kp.pk not in kp_sets:
-            kp_sets[kp.pk] = set(Question.objects.filter(bank_id=bank_id, current_version__knowledge_points=kp).values_list("id", flat=True))
+            kp_sets[kp.pk] = set(
+                Question.objects.filter(bank_id=bank_id, current_version__knowledge_points=kp).values_list(
+                    "id", flat=True
+                )
+            )
     pools = []
     for rule in rules:
         prefix = rule.category.path if rule.category is not None else ""
         kp_ids = kp_sets.get(rule.knowledge_point.pk) if rule.knowledge_point is not None else None
-        pools.append([(qid, vid) for qid, vid, t, d, path in rows
-                      if t == rule.type and rule.difficulty_min <= d <= rule.difficulty_max and path.startswith(prefix)
-                      and (kp_ids is None or qid in kp_ids)])
+        pools.append(
+            [
+                (qid, vid)
+                for qid, vid, t, d, path in rows
+                if t == rule.type
+                and rule.difficulty_min <= d <= rule.difficulty_max
+                and path.startswith(prefix)
+                and (kp_ids is None or qid in kp_ids)
+            ]
+        )
     return pools
 
 
@@ -101,8 +115,13 @@ def check_rules(bank: QuestionBank, rules: list[RuleSpec]) -> None:
     errors = []
     for i, (rule, pool) in enumerate(zip(rules, pools, strict=True)):
         if len(pool) < rule.count:
-            errors.append({"field": f"rules.{i}", "message": _("Rule %(n)d (%(rule)s) needs %(need)d questions; the bank has %(have)d that match.")
-                           % {"n": i + 1, "rule": describe_rule(rule), "need": rule.count, "have": len(pool)}})  # type: ignore[arg-type]
+            errors.append(
+                {
+                    "field": f"rules.{i}",
+                    "message": _("Rule %(n)d (%(rule)s) needs %(need)d questions; the bank has %(have)d that match.")
+                    % {"n": i + 1, "rule": describe_rule(rule), "need": rule.count, "have": len(pool)},
+                }
+            )  # type: ignore[arg-type]
     if not errors and len(rules) > 1:
         sets = [{q for q, _v in pool} for pool in pools]
         for size in range(2, len(rules) + 1):
@@ -111,8 +130,15 @@ def check_rules(bank: QuestionBank, rules: list[RuleSpec]) -> None:
                 need = sum(rules[i].count for i in group)
                 if len(union) < need:
                     names = ", ".join(str(i + 1) for i in group)
-                    errors.append({"field": "rules", "message": _("Rules %(names)s together need %(need)d different questions; the bank has %(have)d that match them.")
-                                   % {"names": names, "need": need, "have": len(union)}})
+                    errors.append(
+                        {
+                            "field": "rules",
+                            "message": _(
+                                "Rules %(names)s together need %(need)d different questions; the bank has %(have)d that match them."
+                            )
+                            % {"names": names, "need": need, "have": len(union)},
+                        }
+                    )
                     break
             if errors:
                 break
@@ -127,8 +153,17 @@ def _check_paper_org(bank: QuestionBank, org: Org, acting_user: Any) -> None:
 
 
 @transaction.atomic
-def paper_save_random(*, bank: QuestionBank, org: Org, name: str, rules: list[RuleSpec], acting_user: Any, paper: Paper | None = None,
-                      shuffle_questions: bool = True, shuffle_options: bool = True) -> Paper:
+def paper_save_random(
+    *,
+    bank: QuestionBank,
+    org: Org,
+    name: str,
+    rules: list[RuleSpec],
+    acting_user: Any,
+    paper: Paper | None = None,
+    shuffle_questions: bool = True,
+    shuffle_options: bool = True,
+) -> Paper:
     """Create or replace a random paper's rules, after checking the bank can satisfy them."""
     _check_paper_org(bank, org, acting_user)
     if not name.strip():
@@ -141,20 +176,47 @@ def paper_save_random(*, bank: QuestionBank, org: Org, name: str, rules: list[Ru
         if r.type not in QuestionType.values:
             raise _err(f"rules.{i}.type", _("Unknown question type."))
         if not 1 <= r.count <= MAX_QUESTIONS or not (Decimal("0") < r.points <= Decimal("100")):
-            raise _err(f"rules.{i}", _("Rule %(n)d: the number of questions and the points must be positive.") % {"n": i + 1})
+            raise _err(
+                f"rules.{i}", _("Rule %(n)d: the number of questions and the points must be positive.") % {"n": i + 1}
+            )
         if not 1 <= r.difficulty_min <= r.difficulty_max <= 5:
-            raise _err(f"rules.{i}.difficulty", _("Rule %(n)d: difficulty runs from 1 to 5, lowest first.") % {"n": i + 1})
-        if (r.category is not None and r.category.bank_id != bank.pk) or (r.knowledge_point is not None and r.knowledge_point.bank_id != bank.pk):
+            raise _err(
+                f"rules.{i}.difficulty", _("Rule %(n)d: difficulty runs from 1 to 5, lowest first.") % {"n": i + 1}
+            )
+        if (r.category is not None and r.category.bank_id != bank.pk) or (
+            r.knowledge_point is not None and r.knowledge_point.bank_id != bank.pk
+        ):
             raise _err(f"rules.{i}", _("Rule %(n)d names a category of another bank.") % {"n": i + 1})
     if sum(r.count for r in rules) > MAX_QUESTIONS:
         raise _err("rules", _("A paper has at most %(n)d questions.") % {"n": MAX_QUESTIONS})
     check_rules(bank, rules)
-    paper = _paper_header(paper, bank=bank, org=org, name=name, kind=Paper.Kind.RANDOM, acting_user=acting_user,
-                          shuffle_questions=shuffle_questions, shuffle_options=shuffle_options)
+    paper = _paper_header(
+        paper,
+        bank=bank,
+        org=org,
+        name=name,
+        kind=Paper.Kind.RANDOM,
+        acting_user=acting_user,
+        shuffle_questions=shuffle_questions,
+        shuffle_options=shuffle_options,
+    )
     paper.rules.all().delete()
-    PaperRule.objects.bulk_create([
-        PaperRule(paper=paper, position=i, type=r.type, count=r.count, difficulty_min=r.difficulty_min, difficulty_max=r.difficulty_max,
-                  category=r.category, knowledge_point=r.knowledge_point, points=r.points) for i, r in enumerate(rules)])
+    PaperRule.objects.bulk_create(
+        [
+            PaperRule(
+                paper=paper,
+                position=i,
+                type=r.type,
+                count=r.count,
+                difficulty_min=r.difficulty_min,
+                difficulty_max=r.difficulty_max,
+                category=r.category,
+                knowledge_point=r.knowledge_point,
+                points=r.points,
+            )
+            for i, r in enumerate(rules)
+        ]
+    )
     paper.question_count = sum(r.count for r in rules)
     paper.max_score = sum((r.points * r.count for r in rules), Decimal("0.00"))
     paper.save(update_fields=["question_count", "max_score"])
@@ -163,8 +225,17 @@ def paper_save_random(*, bank: QuestionBank, org: Org, name: str, rules: list[Ru
 
 
 @transaction.atomic
-def paper_save_fixed(*, bank: QuestionBank, org: Org, name: str, items: list[tuple[int, Decimal]], acting_user: Any, paper: Paper | None = None,
-                     shuffle_questions: bool = False, shuffle_options: bool = True) -> Paper:
+def paper_save_fixed(
+    *,
+    bank: QuestionBank,
+    org: Org,
+    name: str,
+    items: list[tuple[int, Decimal]],
+    acting_user: Any,
+    paper: Paper | None = None,
+    shuffle_questions: bool = False,
+    shuffle_options: bool = True,
+) -> Paper:
     """Create or replace a fixed paper: (question id, points) in order; every question must be in use in the bank."""
     _check_paper_org(bank, org, acting_user)
     if not name.strip():
@@ -182,10 +253,20 @@ def paper_save_fixed(*, bank: QuestionBank, org: Org, name: str, items: list[tup
         raise _err("items", _("Not questions in use in this bank: %(ids)s.") % {"ids": ", ".join(missing)})
     if any(not (Decimal("0") < p <= Decimal("100")) for _q, p in items):
         raise _err("items", _("Points must be more than 0 and at most 100."))
-    paper = _paper_header(paper, bank=bank, org=org, name=name, kind=Paper.Kind.FIXED, acting_user=acting_user,
-                          shuffle_questions=shuffle_questions, shuffle_options=shuffle_options)
+    paper = _paper_header(
+        paper,
+        bank=bank,
+        org=org,
+        name=name,
+        kind=Paper.Kind.FIXED,
+        acting_user=acting_user,
+        shuffle_questions=shuffle_questions,
+        shuffle_options=shuffle_options,
+    )
     paper.items.all().delete()
-    PaperItem.objects.bulk_create([PaperItem(paper=paper, question_id=q, points=p, position=i) for i, (q, p) in enumerate(items)])
+    PaperItem.objects.bulk_create(
+        [PaperItem(paper=paper, question_id=q, points=p, position=i) for i, (q, p) in enumerate(items)]
+    )
     paper.question_count = len(items)
     paper.max_score = sum((p for _q, p in items), Decimal("0.00"))
     paper.save(update_fields=["question_count", "max_score"])
@@ -208,7 +289,10 @@ def _paper_header(paper: Paper | None, **fields: Any) -> Paper:
 
 # --- drawing one attempt's paper -----------------------------------------------------------------
 
-def _match(pools: list[list[tuple[int, int]]], counts: list[int], rng: random.Random) -> list[list[tuple[int, int]]] | None:
+
+def _match(
+    pools: list[list[tuple[int, int]]], counts: list[int], rng: random.Random
+) -> list[list[tuple[int, int]]] | None:
     """Choose count[i] distinct questions from pools[i] for every rule: random greedy first, then augmenting paths
     (bipartite matching of slots to questions) when rules overlap and the greedy draw got stuck."""
     shuffled = [rng.sample(pool, len(pool)) for pool in pools]
@@ -250,14 +334,20 @@ def _match_exact(pools: list[list[tuple[int, int]]], counts: list[int]) -> list[
 def draw(paper: Paper, rng: random.Random) -> list[Slot]:
     """The questions of one attempt in the paper's order (slot), with their current versions and points."""
     if paper.kind == Paper.Kind.FIXED:
-        rows = (PaperItem.objects.filter(paper=paper, question__is_active=True, question__current_version__isnull=False)
-                .order_by("position").values_list("question_id", "question__current_version_id", "points"))
+        rows = (
+            PaperItem.objects.filter(paper=paper, question__is_active=True, question__current_version__isnull=False)
+            .order_by("position")
+            .values_list("question_id", "question__current_version_id", "points")
+        )
         return [Slot(i, q, v, p) for i, (q, v, p) in enumerate(rows)]
     rules = list(paper.rules.select_related("category", "knowledge_point").order_by("position"))
     pools = rule_pools(paper.bank_id, rules)
     picked = _match(pools, [r.count for r in rules], rng)
     if picked is None:
-        raise DomainError(_("The question bank can no longer fill this paper: questions were taken out of use. Tell the organiser."), status=409)
+        raise DomainError(
+            _("The question bank can no longer fill this paper: questions were taken out of use. Tell the organiser."),
+            status=409,
+        )
     out: list[Slot] = []
     for rule, chosen in zip(rules, picked, strict=True):
         for q, v in sorted(chosen):

@@ -91,15 +91,26 @@ def eligible(exam: Exam, member: Member | None) -> bool:
     if exam.audience_statuses and member.status not in exam.audience_statuses:
         return False
     if exam.audience_roles:
-        return member.user_id is not None and OrgRole.objects.filter(
-            user_id=member.user_id, role__in=exam.audience_roles, ended_at__isnull=True, org__path__startswith=exam.org_path).exists()
+        return (
+            member.user_id is not None
+            and OrgRole.objects.filter(
+                user_id=member.user_id,
+                role__in=exam.audience_roles,
+                ended_at__isnull=True,
+                org__path__startswith=exam.org_path,
+            ).exists()
+        )
     return True
 
 
 def my_open_exams(member: Member | None, now: Any = None) -> list[Exam]:
     """Exams open now that the member may take, soonest closing first."""
     now = now or timezone.now()
-    exams = exams_for_member(member).filter(opens_at__lte=now, closes_at__gt=now, competition__isnull=True).order_by("closes_at")[:50]
+    exams = (
+        exams_for_member(member)
+        .filter(opens_at__lte=now, closes_at__gt=now, competition__isnull=True)
+        .order_by("closes_at")[:50]
+    )
     return [e for e in exams.select_related("paper") if _statuses_ok(e, member)]
 
 

@@ -21,8 +21,21 @@ from dangjian.orgs.models import Member, MemberStatus, Org
 from .models import Exam, Paper
 
 MANAGE = "members.manage"
-SETTINGS = ["title", "description", "opens_at", "closes_at", "time_limit_minutes", "attempts_allowed", "pass_percent", "grading_method",
-            "review_policy", "multiple_partial", "on_timeout", "audience_statuses", "audience_roles"]
+SETTINGS = [
+    "title",
+    "description",
+    "opens_at",
+    "closes_at",
+    "time_limit_minutes",
+    "attempts_allowed",
+    "pass_percent",
+    "grading_method",
+    "review_policy",
+    "multiple_partial",
+    "on_timeout",
+    "audience_statuses",
+    "audience_roles",
+]
 CHANGEABLE_WHEN_PUBLISHED = {"title", "description", "closes_at"}
 
 
@@ -41,7 +54,12 @@ def _validate(org: Org, paper: Paper, f: dict[str, Any]) -> None:
         raise _err("pass_percent", _("The pass mark is a percentage from 0 to 100."))
     if f.get("attempts_allowed", 1) > 100:
         raise _err("attempts_allowed", _("At most 100 attempts."))
-    for key, choices in (("grading_method", Exam.Grading), ("review_policy", Exam.Review), ("multiple_partial", Exam.Partial), ("on_timeout", Exam.OnTimeout)):
+    for key, choices in (
+        ("grading_method", Exam.Grading),
+        ("review_policy", Exam.Review),
+        ("multiple_partial", Exam.Partial),
+        ("on_timeout", Exam.OnTimeout),
+    ):
         if key in f and f[key] not in choices.values:
             raise _err(key, _("Not a valid choice."))
     if any(s not in MemberStatus.values for s in f.get("audience_statuses") or []):
@@ -64,22 +82,38 @@ def exam_save(*, org: Org, paper: Paper, acting_user: Any, exam: Exam | None = N
     merged.update(fields)
     _validate(org, paper, merged)
     if exam is None:
-        exam = Exam.objects.create(org=org, org_path=org.path, paper=paper, created_by=acting_user, max_score=paper.max_score, **fields)
+        exam = Exam.objects.create(
+            org=org, org_path=org.path, paper=paper, created_by=acting_user, max_score=paper.max_score, **fields
+        )
         audit(acting_user, "exams.exam_create", exam, org_path=org.path, after={"title": exam.title, "paper": paper.pk})
         return exam
     require_org_perm(acting_user, exam.org, MANAGE)
     before = {k: getattr(exam, k) for k in SETTINGS} | {"org": exam.org_id, "paper": exam.paper_id}
     if exam.status != Exam.Status.DRAFT:
-        changed = {k for k in fields if fields[k] != before[k]} | ({"org"} if org.pk != exam.org_id else set()) | ({"paper"} if paper.pk != exam.paper_id else set())
+        changed = (
+            {k for k in fields if fields[k] != before[k]}
+            | ({"org"} if org.pk != exam.org_id else set())
+            | ({"paper"} if paper.pk != exam.paper_id else set())
+        )
         if changed - CHANGEABLE_WHEN_PUBLISHED:
-            raise _err(sorted(changed - CHANGEABLE_WHEN_PUBLISHED)[0], _("A published exam changes only its title, instructions and closing time."))
+            raise _err(
+                sorted(changed - CHANGEABLE_WHEN_PUBLISHED)[0],
+                _("A published exam changes only its title, instructions and closing time."),
+            )
         if "closes_at" in changed and fields["closes_at"] < min(before["closes_at"], timezone.now()):
             raise _err("closes_at", _("A published exam cannot close earlier than now."))
     for k, v in fields.items():
         setattr(exam, k, v)
     exam.org, exam.org_path, exam.paper, exam.max_score = org, org.path, paper, paper.max_score
     exam.save()
-    audit(acting_user, "exams.exam_change", exam, org_path=org.path, before=before, after={k: getattr(exam, k) for k in SETTINGS} | {"org": org.pk, "paper": paper.pk})
+    audit(
+        acting_user,
+        "exams.exam_change",
+        exam,
+        org_path=org.path,
+        before=before,
+        after={k: getattr(exam, k) for k in SETTINGS} | {"org": org.pk, "paper": paper.pk},
+    )
     return exam
 
 
@@ -89,7 +123,9 @@ def audience(exam: Exam) -> Any:
     if exam.audience_statuses:
         qs = qs.filter(status__in=exam.audience_statuses)
     if exam.audience_roles:
-        users = OrgRole.objects.filter(role__in=exam.audience_roles, ended_at__isnull=True, org__path__startswith=exam.org_path).values("user_id")
+        users = OrgRole.objects.filter(
+            role__in=exam.audience_roles, ended_at__isnull=True, org__path__startswith=exam.org_path
+        ).values("user_id")
         qs = qs.filter(user_id__in=users)
     return qs
 
@@ -108,8 +144,14 @@ def exam_publish(*, exam: Exam, acting_user: Any, notify_members: bool = True) -
     if notify_members:
         users = [m.user for m in audience(exam).filter(user__isnull=False).select_related("user").only("id", "user")]
         local = timezone.localtime(exam.closes_at)
-        notify(recipients=users, title=_("Exam: %(title)s, open until %(when)s") % {"title": exam.title, "when": local.strftime("%m-%d %H:%M")},
-               body=exam.description, url=f"/exams/{exam.pk}/", kind="exams.published")
+        notify(
+            recipients=users,
+            title=_("Exam: %(title)s, open until %(when)s")
+            % {"title": exam.title, "when": local.strftime("%m-%d %H:%M")},
+            body=exam.description,
+            url=f"/exams/{exam.pk}/",
+            kind="exams.published",
+        )
     audit(acting_user, "exams.exam_publish", exam, org_path=exam.org_path, after={"status": exam.status})
     return exam
 
@@ -122,7 +164,14 @@ def exam_cancel(*, exam: Exam, acting_user: Any) -> Exam:
     before = exam.status
     exam.status = Exam.Status.CANCELLED
     exam.save(update_fields=["status"])
-    audit(acting_user, "exams.exam_cancel", exam, org_path=exam.org_path, before={"status": before}, after={"status": exam.status})
+    audit(
+        acting_user,
+        "exams.exam_cancel",
+        exam,
+        org_path=exam.org_path,
+        before={"status": before},
+        after={"status": exam.status},
+    )
     return exam
 
 

@@ -33,9 +33,19 @@ def remind_closing_exams() -> int:
     """A day before an exam closes, members of its audience who have not taken it hear of it (remind before)."""
     now = timezone.now()
     sent = 0
-    for exam in Exam.objects.filter(status=Exam.Status.PUBLISHED, competition__isnull=True, closes_at__gt=now, closes_at__lte=now + dt.timedelta(days=1)):
+    for exam in Exam.objects.filter(
+        status=Exam.Status.PUBLISHED,
+        competition__isnull=True,
+        closes_at__gt=now,
+        closes_at__lte=now + dt.timedelta(days=1),
+    ):
         took = Attempt.objects.filter(exam=exam).values("member_id")
         users = [m.user for m in audience(exam).exclude(pk__in=took).filter(user__isnull=False).select_related("user")]
-        notify(recipients=users, title=_("Exam closes tomorrow: %(t)s") % {"t": exam.title}, url=f"/exams/{exam.pk}/", kind="exams.closing")
+        notify(
+            recipients=users,
+            title=_("Exam closes tomorrow: %(t)s") % {"t": exam.title},
+            url=f"/exams/{exam.pk}/",
+            kind="exams.closing",
+        )
         sent += len(users)
     return sent

@@ -38,15 +38,37 @@ def exam_list(request: HttpRequest) -> HttpResponse:
             mine.setdefault(a.exam_id, []).append(a)
             if a.status != Attempt.Status.IN_PROGRESS and len(recent) < 10:
                 recent.append(a)
-    rows = [{"exam": e, "used": len(mine.get(e.pk, [])), "open_attempt": next((a for a in mine.get(e.pk, []) if a.status == Attempt.Status.IN_PROGRESS), None)}
-            for e in open_exams]
+    rows = [
+        {
+            "exam": e,
+            "used": len(mine.get(e.pk, [])),
+            "open_attempt": next((a for a in mine.get(e.pk, []) if a.status == Attempt.Status.IN_PROGRESS), None),
+        }
+        for e in open_exams
+    ]
     managed = None
     if governs:
-        managed = Paginator(exams_managed_by(request.user, "members.view").filter(competition__isnull=True).select_related("org").order_by("-opens_at", "-id"), 30
-                            ).get_page(request.GET.get("page"))
+        managed = Paginator(
+            exams_managed_by(request.user, "members.view")
+            .filter(competition__isnull=True)
+            .select_related("org")
+            .order_by("-opens_at", "-id"),
+            30,
+        ).get_page(request.GET.get("page"))
     competitions = list(competitions_visible_to(request.user).filter(is_active=True).order_by("-created_at")[:10])
-    return render(request, "exams/list.html", {"rows": rows, "recent": recent, "page_obj": managed, "governs": governs,
-                                               "competitions": competitions, "querystring": "", "now": timezone.now()})
+    return render(
+        request,
+        "exams/list.html",
+        {
+            "rows": rows,
+            "recent": recent,
+            "page_obj": managed,
+            "governs": governs,
+            "competitions": competitions,
+            "querystring": "",
+            "now": timezone.now(),
+        },
+    )
 
 
 @login_required
@@ -58,9 +80,17 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     can_take = eligible(exam, member)
     left = (exam.attempts_allowed - len(mine)) if exam.attempts_allowed else None
-    context = {"exam": exam, "manage": manage, "mine": mine, "can_take": can_take and exam.is_open(now), "eligible": can_take,
-               "open_attempt": next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS and a.deadline >= now), None),
-               "left": left, "now": now, "rules": list(exam.paper.rules.select_related("category", "knowledge_point"))}
+    context = {
+        "exam": exam,
+        "manage": manage,
+        "mine": mine,
+        "can_take": can_take and exam.is_open(now),
+        "eligible": can_take,
+        "open_attempt": next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS and a.deadline >= now), None),
+        "left": left,
+        "now": now,
+        "rules": list(exam.paper.rules.select_related("category", "knowledge_point")),
+    }
     if manage or has_org_perm(request.user, exam.org, "members.view"):
         context["counts"] = {s: exam.attempts.filter(status=s).count() for s in Attempt.Status.values}
     return render(request, "exams/detail.html", context)
@@ -112,7 +142,11 @@ def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
                 saved = q.saved if isinstance(q.saved, list) else [q.saved or ""]  # type: ignore[attr-defined]
                 q.blank_values = (saved + [""] * q.blanks)[: q.blanks]  # type: ignore[attr-defined]
         remaining = max(0, int((attempt.deadline - now).total_seconds()))
-        return render(request, "exams/take.html", {"attempt": attempt, "exam": attempt.exam, "questions": shown, "remaining": remaining})
+        return render(
+            request,
+            "exams/take.html",
+            {"attempt": attempt, "exam": attempt.exam, "questions": shown, "remaining": remaining},
+        )
     show = review_allowed(attempt.exam, submitted=attempt.status == Attempt.Status.SUBMITTED)
     rows = list(attempt.questions.select_related("version").order_by("position"))
     review = []
@@ -122,11 +156,22 @@ def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
         right_ids = aq.version.answer if isinstance(aq.version.answer, list) else [aq.version.answer]
         if aq.version.type == QuestionType.JUDGE:
             right_ids = ["true" if aq.version.answer else "false"]
-        review.append({"q": q, "response": given, "score": aq.score, "points": aq.points, "right_ids": right_ids if show else [],
-                       "answer": aq.version.answer if show else None, "explanation": aq.version.explanation if show else "",
-                       "chosen": _chosen(given),
-                       "response_text": "；".join(map(str, given)) if isinstance(given, list) else (given or "")})
-    return render(request, "exams/result.html", {"attempt": attempt, "exam": attempt.exam, "review": review, "show": show})
+        review.append(
+            {
+                "q": q,
+                "response": given,
+                "score": aq.score,
+                "points": aq.points,
+                "right_ids": right_ids if show else [],
+                "answer": aq.version.answer if show else None,
+                "explanation": aq.version.explanation if show else "",
+                "chosen": _chosen(given),
+                "response_text": "；".join(map(str, given)) if isinstance(given, list) else (given or ""),
+            }
+        )
+    return render(
+        request, "exams/result.html", {"attempt": attempt, "exam": attempt.exam, "review": review, "show": show}
+    )
 
 
 def _points(value: Any) -> str:
@@ -156,8 +201,10 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("exams:attempt", pk=attempt.pk)
     done = attempts.attempt_submit(attempt_id=attempt.pk, user=request.user)
     if done.status == Attempt.Status.SUBMITTED:
-        messages.success(request, _("Submitted: %(score)s of %(max)s.") % {"score": _points(done.score), "max": _points(done.max_score)})
+        messages.success(
+            request,
+            _("Submitted: %(score)s of %(max)s.") % {"score": _points(done.score), "max": _points(done.max_score)},
+        )
     else:
         messages.warning(request, _("Time ran out before you submitted; this attempt does not count."))
     return redirect("exams:attempt", pk=attempt.pk)
-

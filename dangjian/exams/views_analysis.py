@@ -50,12 +50,24 @@ def exam_analysis(request: HttpRequest, pk: int) -> HttpResponse:
         grid.setdefault(r["group"], {})[r["kp"]] = r["mastery"]
     peak = max((c for _label, c in stats.distribution), default=0) or 1
     bars = [{"label": label, "count": c, "width": round(100 * c / peak)} for label, c in stats.distribution]
-    weakest = sorted((r for r in analysis.mastery(exam, by="all", paths=paths) if r["mastery"] is not None), key=lambda r: r["mastery"])[:5]
-    return render(request, "exams/analysis.html", {
-        "exam": exam, "stats": stats, "orgs": orgs, "bars": bars, "kps": kps,
-        "kp_grid": [{"org": org, "cells": [row.get(k) for k in kps]} for org, row in sorted(grid.items())],
-        "weakest": weakest, "partial_scope": paths is not None
-    })
+    weakest = sorted(
+        (r for r in analysis.mastery(exam, by="all", paths=paths) if r["mastery"] is not None),
+        key=lambda r: r["mastery"],
+    )[:5]
+    return render(
+        request,
+        "exams/analysis.html",
+        {
+            "exam": exam,
+            "stats": stats,
+            "orgs": orgs,
+            "bars": bars,
+            "kps": kps,
+            "kp_grid": [{"org": org, "cells": [row.get(k) for k in kps]} for org, row in sorted(grid.items())],
+            "weakest": weakest,
+            "partial_scope": paths is not None,
+        },
+    )
 
 
 def analysis_xlsx(exam: Exam, stats: analysis.ExamStats, orgs: list[analysis.OrgRow], paths: list[str] | None) -> bytes:
@@ -63,27 +75,71 @@ def analysis_xlsx(exam: Exam, stats: analysis.ExamStats, orgs: list[analysis.Org
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Summary"))
-    for label, value in [(_("Exam"), exam.title), (_("Attempts counted"), stats.n), (_("Maximum score"), stats.max_score),
-                         (_("Mean"), stats.mean), (_("Median"), stats.median), (_("Standard deviation"), stats.sd),
-                         (_("Skewness"), stats.skewness), (_("Kurtosis"), stats.kurtosis), (_("Pass rate %"), stats.pass_rate),
-                         (_("Coefficient of internal consistency %"), stats.cic), (_("Error ratio %"), stats.error_ratio),
-                         (_("Standard error"), stats.standard_error)]:
+    for label, value in [
+        (_("Exam"), exam.title),
+        (_("Attempts counted"), stats.n),
+        (_("Maximum score"), stats.max_score),
+        (_("Mean"), stats.mean),
+        (_("Median"), stats.median),
+        (_("Standard deviation"), stats.sd),
+        (_("Skewness"), stats.skewness),
+        (_("Kurtosis"), stats.kurtosis),
+        (_("Pass rate %"), stats.pass_rate),
+        (_("Coefficient of internal consistency %"), stats.cic),
+        (_("Error ratio %"), stats.error_ratio),
+        (_("Standard error"), stats.standard_error),
+    ]:
         ws.append([label, value])
     ws.append([])
     ws.append([_("Score band"), _("Members")])
     for label, c in stats.distribution:
         ws.append([label, c])
     ws = wb.create_sheet(_("Questions"))
-    ws.append([_("Question"), _("Version"), _("Type"), _("Question text"), _("Attempts"), _("Facility %"), _("Standard deviation"),
-               _("Discrimination index %"), _("Discriminative efficiency %")])
+    ws.append(
+        [
+            _("Question"),
+            _("Version"),
+            _("Type"),
+            _("Question text"),
+            _("Attempts"),
+            _("Facility %"),
+            _("Standard deviation"),
+            _("Discrimination index %"),
+            _("Discriminative efficiency %"),
+        ]
+    )
     for i in stats.items:
-        ws.append([i.question_id, i.version_number, str(QuestionType(i.type).label) if i.type else "", i.stem[:200], i.s, i.facility, i.sd,
-                   i.discrimination, i.efficiency])
+        ws.append(
+            [
+                i.question_id,
+                i.version_number,
+                str(QuestionType(i.type).label) if i.type else "",
+                i.stem[:200],
+                i.s,
+                i.facility,
+                i.sd,
+                i.discrimination,
+                i.efficiency,
+            ]
+        )
     ws = wb.create_sheet(_("Organisations"))
-    ws.append([_("Organisation"), _("Audience"), _("Attempted"), _("Passed"), _("Pass rate %"), _("Participation %"), _("Mean score %")])
+    ws.append(
+        [
+            _("Organisation"),
+            _("Audience"),
+            _("Attempted"),
+            _("Passed"),
+            _("Pass rate %"),
+            _("Participation %"),
+            _("Mean score %"),
+        ]
+    )
     for o in orgs:
         ws.append([o.name, o.audience, o.attempted, o.passed, o.pass_rate, o.participation, o.mean_percent])
-    for by, title, head in (("org", _("Mastery by branch"), _("Organisation")), ("member", _("Mastery by member"), _("Member"))):
+    for by, title, head in (
+        ("org", _("Mastery by branch"), _("Organisation")),
+        ("member", _("Mastery by member"), _("Member")),
+    ):
         ws = wb.create_sheet(title)
         ws.append([head, _("Knowledge point"), _("Questions answered"), _("Mastery %")])
         for r in analysis.mastery(exam, by=by, paths=paths):

@@ -23,16 +23,29 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     competition = get_or_404(competitions_visible_to(request.user).select_related("org", "paper", "bank"), pk=pk)
     member = getattr(request.user, "member", None)
     manage = has_org_perm(request.user, competition.org, "members.manage")
-    context = {"competition": competition, "manage": manage, "member": member,
-               "branches": competitions.branch_board(competition), "persons": competitions.person_board(competition)}
+    context = {
+        "competition": competition,
+        "manage": manage,
+        "member": member,
+        "branches": competitions.branch_board(competition),
+        "persons": competitions.person_board(competition),
+    }
     if competition.kind == Competition.Kind.RECURRING:
         exam = competitions.competition_round(competition)
         context["round"] = exam
-        context["my_attempt"] = Attempt.objects.filter(exam=exam, member=member).order_by("-number").first() if member else None
+        context["my_attempt"] = (
+            Attempt.objects.filter(exam=exam, member=member).order_by("-number").first() if member else None
+        )
         context["round_open"] = exam.is_open(timezone.now())
     else:
         context["best"] = competitions.my_best(competition, member)
-        context["playing"] = ChallengeRun.objects.filter(competition=competition, member=member, status=ChallengeRun.Status.PLAYING).exists() if member else False
+        context["playing"] = (
+            ChallengeRun.objects.filter(
+                competition=competition, member=member, status=ChallengeRun.Status.PLAYING
+            ).exists()
+            if member
+            else False
+        )
     return render(request, "exams/competition.html", context)
 
 
@@ -52,17 +65,36 @@ def challenge(request: HttpRequest, pk: int) -> HttpResponse:
             competitions.challenge_start(competition=competition, user=request.user)
         elif request.method == "POST":
             qtype = request.POST.get("type", "")
-            response = request.POST.getlist("answer") if qtype == QuestionType.MULTIPLE else request.POST.get("answer", "")
+            response = (
+                request.POST.getlist("answer") if qtype == QuestionType.MULTIPLE else request.POST.get("answer", "")
+            )
             _run, right = competitions.challenge_answer(competition=competition, user=request.user, response=response)
             result = "right" if right else "wrong"
     except DomainError as exc:
         messages.error(request, exc.message)
         status = 400
-    run = ChallengeRun.objects.filter(competition=competition, member=member).select_related("current_version").order_by("-started_at").first()
-    question = competitions.challenge_question(run) if run is not None and run.status == ChallengeRun.Status.PLAYING else None
+    run = (
+        ChallengeRun.objects.filter(competition=competition, member=member)
+        .select_related("current_version")
+        .order_by("-started_at")
+        .first()
+    )
+    question = (
+        competitions.challenge_question(run) if run is not None and run.status == ChallengeRun.Status.PLAYING else None
+    )
     template = "exams/_challenge.html" if request.headers.get("HX-Request") else "exams/challenge.html"
-    return render(request, template, {"competition": competition, "run": run, "question": question, "result": result,
-                                      "best": competitions.my_best(competition, member)}, status=status)
+    return render(
+        request,
+        template,
+        {
+            "competition": competition,
+            "run": run,
+            "question": question,
+            "result": result,
+            "best": competitions.my_best(competition, member),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -79,11 +111,18 @@ def competition_form(request: HttpRequest, pk: int | None = None) -> HttpRespons
         d = dict(form.cleaned_data)
         org, title, kind = d.pop("org"), d.pop("title"), d.pop("kind")
         try:
-            saved = competitions.competition_save(org=org, title=title, kind=kind, acting_user=request.user, competition=competition, **d)
+            saved = competitions.competition_save(
+                org=org, title=title, kind=kind, acting_user=request.user, competition=competition, **d
+            )
         except DomainError as exc:
             for e in exc.errors or [{"field": None, "message": exc.message}]:
                 form.add_error(e.get("field") if e.get("field") in form.fields else None, e["message"])
         else:
             messages.success(request, _("Competition saved."))
             return redirect("exams:competition", pk=saved.pk)
-    return render(request, "exams/competition_form.html", {"form": form, "competition": competition}, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "exams/competition_form.html",
+        {"form": form, "competition": competition},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -29,6 +29,15 @@ def exam_items(user: Any, section: WorkbenchSection) -> None:
         status = taken.get(exam.pk)
         if status == Attempt.Status.SUBMITTED or status == Attempt.Status.ABANDONED:
             continue
-        title = (_("Exam in progress: %(t)s") if status == Attempt.Status.IN_PROGRESS else _("Exam: %(t)s")) % {"t": exam.title}
-        section.todos.append(WorkItem(title=title, url=reverse("exams:detail", args=[exam.pk]), due=timezone.localtime(exam.closes_at).date(),
-                                      level="high" if exam.closes_at - now < dt.timedelta(days=1) else "info", module="exams"))
+        title = (_("Exam in progress: %(t)s") if status == Attempt.Status.IN_PROGRESS else _("Exam: %(t)s")) % {
+            "t": exam.title
+        }
+        section.todos.append(
+            WorkItem(
+                title=title,
+                url=reverse("exams:detail", args=[exam.pk]),
+                due=timezone.localtime(exam.closes_at).date(),
+                level="high" if exam.closes_at - now < dt.timedelta(days=1) else "info",
+                module="exams",
+            )
+        )

@@ -48,8 +48,9 @@ def heartbeat(request: HttpRequest, payload: HeartbeatIn) -> HeartbeatOut:
     accepted heartbeat (server clock), never for two streams at once, never beyond the media's remaining length."""
     member = _member(request)
     resource = get_or_404(resources_for_study(request.user).only("id", "duration", "kind"), pk=payload.resource)
-    beat = studytime.heartbeat_record(member=member, resource=resource, position=payload.position, playing=payload.playing,
-                                      visible=payload.visible)
+    beat = studytime.heartbeat_record(
+        member=member, resource=resource, position=payload.position, playing=payload.playing, visible=payload.visible
+    )
     return HeartbeatOut(credited_seconds=beat.credited_seconds, total_seconds=beat.total_seconds)
 
 
@@ -86,13 +87,26 @@ class ResourceDetailOut(ResourceOut):
 
 
 def _progress_out(p: StudyProgress | None) -> ProgressOut | None:
-    return ProgressOut(position=p.position, furthest=p.furthest, seconds=p.seconds, completed_at=p.completed_at) if p else None
+    return (
+        ProgressOut(position=p.position, furthest=p.furthest, seconds=p.seconds, completed_at=p.completed_at)
+        if p
+        else None
+    )
 
 
 def _resource_out(r: Resource, p: StudyProgress | None = None) -> dict[str, Any]:
-    return {"id": r.pk, "kind": r.kind, "title": r.title, "summary": r.summary, "duration": r.duration, "dimension": r.dimension,
-            "category": r.category.name if r.category_id and r.category else None, "org_name": r.org.name,
-            "published_at": r.published_at, "progress": _progress_out(p)}
+    return {
+        "id": r.pk,
+        "kind": r.kind,
+        "title": r.title,
+        "summary": r.summary,
+        "duration": r.duration,
+        "dimension": r.dimension,
+        "category": r.category.name if r.category_id and r.category else None,
+        "org_name": r.org.name,
+        "published_at": r.published_at,
+        "progress": _progress_out(p),
+    }
 
 
 def _progress_map(request: HttpRequest, ids: list[int]) -> dict[int, StudyProgress]:
@@ -103,8 +117,14 @@ def _progress_map(request: HttpRequest, ids: list[int]) -> dict[int, StudyProgre
 
 
 @router.get("/resources", response=ResourceListOut)
-def resource_list(request: HttpRequest, kind: Resource.Kind | None = None, dimension: Dimension | None = None,
-                  category: int | None = None, page: int = Query(1, ge=1), page_size: int = Query(20, ge=1, le=100)) -> dict[str, Any]:  # type: ignore[type-arg]
+def resource_list(
+    request: HttpRequest,
+    kind: Resource.Kind | None = None,
+    dimension: Dimension | None = None,
+    category: int | None = None,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(20, ge=1, le=100),
+) -> dict[str, Any]:  # type: ignore[type-arg]
     """Published resources the caller may study, newest first, with the caller's progress."""
     qs = resources_for_study(request.user).select_related("category", "org").order_by("-published_at", "-id")
     if kind:
@@ -124,7 +144,12 @@ def resource_detail(request: HttpRequest, resource_id: int) -> dict[str, Any]:
     r = get_or_404(resources_for_study(request.user).select_related("category", "org"), pk=resource_id)
     out = _resource_out(r, _progress_map(request, [r.pk]).get(r.pk))
     media = reverse("learning:media", args=[r.pk]) if r.file else None
-    return out | {"body_html": r.body, "transcript": r.transcript, "media_url": media, "tags": [t.name for t in r.tags.all()]}
+    return out | {
+        "body_html": r.body,
+        "transcript": r.transcript,
+        "media_url": media,
+        "tags": [t.name for t in r.tags.all()],
+    }
 
 
 class HitOut(Schema):
@@ -143,13 +168,30 @@ class SearchOut(Schema):
 
 
 @router.get("/search", response=SearchOut)
-def search_resources(request: HttpRequest, q: str = Query("", max_length=200), page: int = Query(1, ge=1),  # type: ignore[type-arg]
-                     page_size: int = Query(20, ge=1, le=100)) -> dict[str, Any]:  # type: ignore[type-arg]
+def search_resources(
+    request: HttpRequest,
+    q: str = Query("", max_length=200),
+    page: int = Query(1, ge=1),  # type: ignore[type-arg]
+    page_size: int = Query(20, ge=1, le=100),
+) -> dict[str, Any]:  # type: ignore[type-arg]
     """Chinese full-text search (jieba): every word must match; highlighted with <mark>. No words → no results."""
     hits, count = search.search(request.user, q, offset=(page - 1) * page_size, limit=page_size)
     more = count > search.COUNT_CAP
-    return {"more": more, "count": min(count, search.COUNT_CAP), "items": [HitOut(id=h.resource.pk, kind=h.resource.kind, title=h.resource.title, title_html=h.title_html,
-                             snippet_html=h.snippet_html, rank=h.rank) for h in hits]}
+    return {
+        "more": more,
+        "count": min(count, search.COUNT_CAP),
+        "items": [
+            HitOut(
+                id=h.resource.pk,
+                kind=h.resource.kind,
+                title=h.resource.title,
+                title_html=h.title_html,
+                snippet_html=h.snippet_html,
+                rank=h.rank,
+            )
+            for h in hits
+        ],
+    }
 
 
 class RecommendationOut(Schema):
@@ -191,10 +233,27 @@ class MapDimensionOut(Schema):
 def my_map(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's learning map: the three dimensions with required and elective items and progress."""
     views = maps.member_map(_member(request))
-    return [{"dimension": v.dimension, "label": v.label, "percent": v.percent, "required_done": v.required_done,
-             "required_total": len(v.required), "items": [{"resource_id": r.resource.pk, "title": r.resource.title, "required": r.required,
-                                                            "percent": r.percent, "seconds": r.seconds, "done": r.done} for r in v.rows]}
-            for v in views]
+    return [
+        {
+            "dimension": v.dimension,
+            "label": v.label,
+            "percent": v.percent,
+            "required_done": v.required_done,
+            "required_total": len(v.required),
+            "items": [
+                {
+                    "resource_id": r.resource.pk,
+                    "title": r.resource.title,
+                    "required": r.required,
+                    "percent": r.percent,
+                    "seconds": r.seconds,
+                    "done": r.done,
+                }
+                for r in v.rows
+            ],
+        }
+        for v in views
+    ]
 
 
 class BranchRowOut(Schema):
@@ -211,8 +270,17 @@ def branch_map(request: HttpRequest, org: int) -> list[dict[str, Any]]:
     """A branch's members and their required items done per dimension ([done, total]), for its secretary."""
     target = get_or_404(orgs_visible_to(request.user, "members.view"), pk=org)
     rows = maps.branch_map(org=target, acting_user=request.user)
-    return [{"member_id": r.member.pk, "name": r.member.name, "percent": r.percent, "seconds": r.seconds, "completed": r.completed,
-             "by_dimension": {d: list(v) for d, v in r.by_dimension.items()}} for r in rows]
+    return [
+        {
+            "member_id": r.member.pk,
+            "name": r.member.name,
+            "percent": r.percent,
+            "seconds": r.seconds,
+            "completed": r.completed,
+            "by_dimension": {d: list(v) for d, v in r.by_dimension.items()},
+        }
+        for r in rows
+    ]
 
 
 class CourseOut(Schema):
@@ -229,7 +297,14 @@ def course_detail(request: HttpRequest, course_id: int) -> dict[str, Any]:
     course = get_or_404(courses_visible_to(request.user).filter(status="published"), pk=course_id)
     cp = course_progress(getattr(request.user, "member", None), course)
     items = [_resource_out(i.resource, i.progress) for i in cp.items]
-    return {"id": course.pk, "title": course.title, "rule": course.rule, "percent": cp.percent, "complete": cp.complete, "items": items}
+    return {
+        "id": course.pk,
+        "title": course.title,
+        "rule": course.rule,
+        "percent": cp.percent,
+        "complete": cp.complete,
+        "items": items,
+    }
 
 
 # The text field is "text", not "body": the API's error handler drops "body" from error locations.
@@ -258,14 +333,28 @@ class ReflectionListOut(Schema):
 
 
 def _reflection_out(r: Reflection) -> ReflectionOut:
-    return ReflectionOut(id=r.pk, title=r.title, text=r.body, author=r.member.name, resource_id=r.resource_id, created_at=r.created_at,
-                         like_count=r.like_count, comment_count=r.comment_count, featured=r.featured_at is not None,
-                         hidden=r.hidden_at is not None)
+    return ReflectionOut(
+        id=r.pk,
+        title=r.title,
+        text=r.body,
+        author=r.member.name,
+        resource_id=r.resource_id,
+        created_at=r.created_at,
+        like_count=r.like_count,
+        comment_count=r.comment_count,
+        featured=r.featured_at is not None,
+        hidden=r.hidden_at is not None,
+    )
 
 
 @router.get("/reflections", response=ReflectionListOut)
-def reflection_list(request: HttpRequest, resource: int | None = None, featured: bool = False, page: int = Query(1, ge=1),  # type: ignore[type-arg]
-                    page_size: int = Query(20, ge=1, le=100)) -> dict[str, Any]:  # type: ignore[type-arg]
+def reflection_list(
+    request: HttpRequest,
+    resource: int | None = None,
+    featured: bool = False,
+    page: int = Query(1, ge=1),  # type: ignore[type-arg]
+    page_size: int = Query(20, ge=1, le=100),
+) -> dict[str, Any]:  # type: ignore[type-arg]
     qs = reflections_visible_to(request.user).select_related("member").order_by("-created_at", "-id")
     if resource is not None:
         qs = qs.filter(resource=get_or_404(resources_for_study(request.user), pk=resource))
@@ -325,5 +414,7 @@ def reflection_moderate(request: HttpRequest, reflection_id: int, payload: Moder
     r = get_or_404(reflections_visible_to(request.user).select_related("member"), pk=reflection_id)
     if not can_moderate(request.user, r):
         raise DomainError(_("Not found."), status=404)
-    reflections.reflection_moderate(reflection=r, hidden=payload.hidden, reason=payload.reason, acting_user=request.user)
+    reflections.reflection_moderate(
+        reflection=r, hidden=payload.hidden, reason=payload.reason, acting_user=request.user
+    )
     return _reflection_out(r)

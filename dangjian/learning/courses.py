@@ -66,6 +66,9 @@ def course_progress(member: Any, course: Course) -> CourseProgress:
     resources = [it.resource for it in course.items.select_related("resource", "resource__org", "resource__category")]
     progress = {}
     if member is not None:
-        progress = {p.resource_id: p for p in StudyProgress.objects.filter(member=member, resource_id__in=[r.pk for r in resources])}
+        progress = {
+            p.resource_id: p
+            for p in StudyProgress.objects.filter(member=member, resource_id__in=[r.pk for r in resources])
+        }
     quiz = exam_passed(member, course.exam_id) if (member is not None and course.exam_id) else None
     return CourseProgress(course, [CourseItemView(r, progress.get(r.pk)) for r in resources], quiz)

@@ -32,7 +32,9 @@ def roles_of(members: list[Member]) -> dict[int, set[str]]:
     """The learner roles of many members in two queries: posts held (committee → leader, branch secretary or
     deputy → secretary, other branch committee posts → Party-affairs worker) and org roles of their logins."""
     roles: dict[int, set[str]] = {m.pk: {LearnerRole.MEMBER} for m in members}
-    posts = OrgPost.objects.filter(member_id__in=list(roles), ended_on__isnull=True).values_list("member_id", "post", "org__kind")
+    posts = OrgPost.objects.filter(member_id__in=list(roles), ended_on__isnull=True).values_list(
+        "member_id", "post", "org__kind"
+    )
     for member_id, post, kind in posts:
         if kind == Org.Kind.COMMITTEE:
             roles[member_id].add(LearnerRole.LEADER)
@@ -41,7 +43,9 @@ def roles_of(members: list[Member]) -> dict[int, set[str]]:
         else:
             roles[member_id].add(LearnerRole.AFFAIRS)
     by_user = {m.user_id: m.pk for m in members if m.user_id}
-    for user_id, role in OrgRole.objects.filter(user_id__in=list(by_user), ended_at__isnull=True).values_list("user_id", "role"):
+    for user_id, role in OrgRole.objects.filter(user_id__in=list(by_user), ended_at__isnull=True).values_list(
+        "user_id", "role"
+    ):
         roles[by_user[user_id]].add(LearnerRole.SECRETARY if role == OrgRole.Role.SECRETARY else LearnerRole.AFFAIRS)
     return roles
 
@@ -98,7 +102,9 @@ def _items_for(member: Member, roles: set[str], maps: list[LearningMap], items: 
 
 def _maps_over(path: str) -> tuple[list[LearningMap], list[MapItem]]:
     maps = list(LearningMap.objects.filter(Q(org_path__in=ancestors(path)) | Q(org_path__startswith=path)))
-    items = list(MapItem.objects.filter(map__in=maps, resource__status=Resource.Status.PUBLISHED).select_related("resource"))
+    items = list(
+        MapItem.objects.filter(map__in=maps, resource__status=Resource.Status.PUBLISHED).select_related("resource")
+    )
     return maps, items
 
 
@@ -112,9 +118,16 @@ def member_map(member: Member) -> list[DimensionView]:
     for rid, it in chosen.items():
         p = progress.get(rid)
         dur = it.resource.duration
-        views[it.dimension].rows.append(MapRow(
-            it.resource, it.required, it.dimension, percent=min(100, round(100 * p.furthest / dur)) if p and dur else 0,
-            seconds=p.seconds if p else 0, done=bool(p and p.completed_at)))
+        views[it.dimension].rows.append(
+            MapRow(
+                it.resource,
+                it.required,
+                it.dimension,
+                percent=min(100, round(100 * p.furthest / dur)) if p and dur else 0,
+                seconds=p.seconds if p else 0,
+                done=bool(p and p.completed_at),
+            )
+        )
     return list(views.values())
 
 
@@ -144,16 +157,25 @@ def branch_map(*, org: Org, acting_user: Any) -> list[BranchRow]:
     completed required items of all members (1), and study time per member (1, GROUP BY member)."""
     if not governs(acting_user, org.path, "members.view"):
         raise DomainError(_("Not found."), status=404)
-    members = list(Member.objects.filter(org_path__startswith=org.path, status__in=ACTIVE_STATUSES).order_by("name", "id"))
+    members = list(
+        Member.objects.filter(org_path__startswith=org.path, status__in=ACTIVE_STATUSES).order_by("name", "id")
+    )
     roles = roles_of(members)
     maps, items = _maps_over(org.path)
     chosen = {m.pk: _items_for(m, roles[m.pk], maps, items) for m in members}
     required_ids = {rid for c in chosen.values() for rid, it in c.items() if it.required}
     ids = [m.pk for m in members]
-    done = set(StudyProgress.objects.filter(member_id__in=ids, resource_id__in=required_ids, completed_at__isnull=False)
-               .values_list("member_id", "resource_id"))
-    totals = {r["member_id"]: r for r in StudyProgress.objects.filter(member_id__in=ids).values("member_id")
-              .annotate(ms=Sum("study_ms"), completed=Count("id", filter=Q(completed_at__isnull=False)))}
+    done = set(
+        StudyProgress.objects.filter(
+            member_id__in=ids, resource_id__in=required_ids, completed_at__isnull=False
+        ).values_list("member_id", "resource_id")
+    )
+    totals = {
+        r["member_id"]: r
+        for r in StudyProgress.objects.filter(member_id__in=ids)
+        .values("member_id")
+        .annotate(ms=Sum("study_ms"), completed=Count("id", filter=Q(completed_at__isnull=False)))
+    }
     rows = []
     for m in members:
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -162,12 +184,19 @@ def branch_map(*, org: Org, acting_user: Any) -> list[BranchRow]:
                 counts[it.dimension][1] += 1
                 counts[it.dimension][0] += (m.pk, rid) in done
         t: Any = totals.get(m.pk, {})
-        rows.append(BranchRow(m, {d: (counts[d][0], counts[d][1]) for d in Dimension.values}, (t.get("ms") or 0) // 1000,
-                              t.get("completed") or 0))
+        rows.append(
+            BranchRow(
+                m,
+                {d: (counts[d][0], counts[d][1]) for d in Dimension.values},
+                (t.get("ms") or 0) // 1000,
+                t.get("completed") or 0,
+            )
+        )
     return rows
 
 
 # --- writes -------------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def map_save(*, org: Org, role: str, title: str, acting_user: Any) -> LearningMap:
@@ -179,30 +208,52 @@ def map_save(*, org: Org, role: str, title: str, acting_user: Any) -> LearningMa
     title = textseg.clean_text(title).strip()
     if not title or len(title) > 200:
         raise _err("title", _("Give a title of at most 200 characters."))
-    lm, created = LearningMap.objects.update_or_create(org=org, role=role, defaults={"org_path": org.path, "title": title,
-                                                                                      "created_by": acting_user})
-    audit(acting_user, "learning.map_add" if created else "learning.map_edit", lm, org_path=org.path, after={"role": role, "title": title})
+    lm, created = LearningMap.objects.update_or_create(
+        org=org, role=role, defaults={"org_path": org.path, "title": title, "created_by": acting_user}
+    )
+    audit(
+        acting_user,
+        "learning.map_add" if created else "learning.map_edit",
+        lm,
+        org_path=org.path,
+        after={"role": role, "title": title},
+    )
     return lm
 
 
 @transaction.atomic
-def map_item_set(*, learning_map: LearningMap, resource: Resource, dimension: str, required: bool, acting_user: Any,
-                 post: str = "") -> MapItem:
+def map_item_set(
+    *, learning_map: LearningMap, resource: Resource, dimension: str, required: bool, acting_user: Any, post: str = ""
+) -> MapItem:
     """Put a published resource, that everyone under the map's org can see, on the map."""
     if not governs(acting_user, learning_map.org_path, "members.manage"):
         raise _err("map", _("You cannot change this learning map."))
     if dimension not in Dimension.values:
         raise _err("dimension", _("Unknown dimension."))
-    if resource.status != Resource.Status.PUBLISHED or not audience_can_see(resource.org_path, resource.group_wide, learning_map.org_path):
+    if resource.status != Resource.Status.PUBLISHED or not audience_can_see(
+        resource.org_path, resource.group_wide, learning_map.org_path
+    ):
         raise _err("resource", _("Only a resource published to everyone this map is for can be put on it."))
     post = textseg.clean_text(post).strip()
     if len(post) > 64:
         raise _err("post", _("At most 64 characters."))
     item, _created = MapItem.objects.update_or_create(
-        map=learning_map, resource=resource, defaults={"dimension": dimension, "required": bool(required), "post": post,
-                                                       "position": learning_map.items.count()})
-    audit(acting_user, "learning.map_item", learning_map, org_path=learning_map.org_path,
-          after={"resource": resource.pk, "dimension": dimension, "required": bool(required), "post": post})
+        map=learning_map,
+        resource=resource,
+        defaults={
+            "dimension": dimension,
+            "required": bool(required),
+            "post": post,
+            "position": learning_map.items.count(),
+        },
+    )
+    audit(
+        acting_user,
+        "learning.map_item",
+        learning_map,
+        org_path=learning_map.org_path,
+        after={"resource": resource.pk, "dimension": dimension, "required": bool(required), "post": post},
+    )
     return item
 
 

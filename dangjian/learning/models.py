@@ -84,7 +84,9 @@ class Shared(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -123,11 +125,13 @@ class Resource(Shared):
     size = models.PositiveBigIntegerField(default=0)
     # Seconds: the media's length, or the estimated reading time of a document. Study time is capped by it.
     duration = models.PositiveIntegerField(_("length (seconds)"), default=0)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="resources",
-                                 verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="resources", verbose_name=_("category")
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="resources", verbose_name=_("tags"))
-    knowledge_points = models.ManyToManyField(KnowledgePoint, blank=True, related_name="resources",
-                                              verbose_name=_("knowledge points"))
+    knowledge_points = models.ManyToManyField(
+        KnowledgePoint, blank=True, related_name="resources", verbose_name=_("knowledge points")
+    )
     tokens = models.TextField(blank=True, editable=False)  # jieba-segmented text for recommendations
 
     class Meta:
@@ -277,17 +281,27 @@ class Reflection(models.Model):
     member = models.ForeignKey("orgs.Member", on_delete=models.CASCADE, related_name="+")
     org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
     org_path = models.CharField(max_length=255)
-    resource = models.ForeignKey(Resource, null=True, blank=True, on_delete=models.SET_NULL, related_name="reflections",
-                                 verbose_name=_("resource"))
+    resource = models.ForeignKey(
+        Resource,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reflections",
+        verbose_name=_("resource"),
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
     created_at = models.DateTimeField(default=timezone.now)
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
     featured_at = models.DateTimeField(null=True, blank=True)
-    featured_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    featured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     hidden_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -316,7 +330,9 @@ class ReflectionComment(models.Model):
     body = models.CharField(_("comment"), max_length=1000)
     created_at = models.DateTimeField(default=timezone.now)
     hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     hidden_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:

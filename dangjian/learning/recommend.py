@@ -83,9 +83,20 @@ class Hybrid:
             a, b = b, a
         return sum(v * b.get(t, 0.0) for t, v in a.items())
 
-    def rank(self, *, candidates: Iterable[int], roles: set[str], post_tokens: list[str], history: list[int],
-             gaps: set[int], neighbours: dict[int, dict[int, float]], popular: dict[int, int],
-             titles: dict[int, str] | None = None, post: str = "", limit: int = 10) -> list[Pick]:
+    def rank(
+        self,
+        *,
+        candidates: Iterable[int],
+        roles: set[str],
+        post_tokens: list[str],
+        history: list[int],
+        gaps: set[int],
+        neighbours: dict[int, dict[int, float]],
+        popular: dict[int, int],
+        titles: dict[int, str] | None = None,
+        post: str = "",
+        limit: int = 10,
+    ) -> list[Pick]:
         titles = titles or {}
         role_toks = [t for r in roles for t in ROLE_TERMS.get(r, "").split()]
         recent = history[-20:]
@@ -111,17 +122,25 @@ class Hybrid:
                 continue
             doc = self.vectors[rid]
             parts = {
-                "role": self._cos(role_vec, doc) * 0.5 + (0.5 if roles & self.roles_of_doc.get(rid, set()) - {LearnerRole.MEMBER} else 0.0),
-                "post": self._cos(post_vec, doc), "similar": self._cos(studied_vec, doc), "gapsim": self._cos(gap_vec, doc),
+                "role": self._cos(role_vec, doc) * 0.5
+                + (0.5 if roles & self.roles_of_doc.get(rid, set()) - {LearnerRole.MEMBER} else 0.0),
+                "post": self._cos(post_vec, doc),
+                "similar": self._cos(studied_vec, doc),
+                "gapsim": self._cos(gap_vec, doc),
             }
             content = max(parts["post"], parts["similar"], parts["gapsim"], parts["role"] * 0.8)
             c = cf.get(rid, (0.0, 0))[0] / cf_max
             p = popular.get(rid, 0) / pop_max
-            score = weights["content"] * content + weights["cf"] * c + weights["pop"] * p + weights["role"] * parts["role"]
+            score = (
+                weights["content"] * content + weights["cf"] * c + weights["pop"] * p + weights["role"] * parts["role"]
+            )
             contributions = {
-                "gap": 0.0, "role": weights["role"] * parts["role"] + weights["content"] * parts["role"] * 0.8,
-                "post": weights["content"] * parts["post"], "similar": weights["content"] * max(parts["similar"], parts["gapsim"]),
-                "cf": weights["cf"] * c, "popular": weights["pop"] * p,
+                "gap": 0.0,
+                "role": weights["role"] * parts["role"] + weights["content"] * parts["role"] * 0.8,
+                "post": weights["content"] * parts["post"],
+                "similar": weights["content"] * max(parts["similar"], parts["gapsim"]),
+                "cf": weights["cf"] * c,
+                "popular": weights["pop"] * p,
             }
             reason = max(contributions, key=lambda k: contributions[k])
             about = ""
@@ -168,9 +187,11 @@ def explain(pick: Pick, roles: set[str]) -> str:
     if pick.reason == "gap":
         return _("Required in your learning map")
     if pick.reason == "role":
-        for role, text in ((LearnerRole.SECRETARY, _("Because you are a branch secretary")),
-                           (LearnerRole.LEADER, _("Because you are on the Party committee")),
-                           (LearnerRole.AFFAIRS, _("Because you do Party-affairs work"))):
+        for role, text in (
+            (LearnerRole.SECRETARY, _("Because you are a branch secretary")),
+            (LearnerRole.LEADER, _("Because you are on the Party committee")),
+            (LearnerRole.AFFAIRS, _("Because you do Party-affairs work")),
+        ):
             if role in roles:
                 return str(text)
         return _("Recommended for Party members")
@@ -184,6 +205,7 @@ def explain(pick: Pick, roles: set[str]) -> str:
 
 
 # --- live -------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Recommendation:
@@ -199,34 +221,64 @@ def recommend(user: Any, *, limit: int = 10) -> list[Recommendation]:
     member: Member | None = getattr(user, "member", None)
     if member is None:
         return []
-    resources = list(resources_for_study(user).order_by("-published_at", "-id")
-                     .only("id", "title", "tokens", "target_roles", "kind", "duration", "summary", "org_path", "published_at")[:MAX_CANDIDATES])
+    resources = list(
+        resources_for_study(user)
+        .order_by("-published_at", "-id")
+        .only("id", "title", "tokens", "target_roles", "kind", "duration", "summary", "org_path", "published_at")[
+            :MAX_CANDIDATES
+        ]
+    )
     by_id = {r.pk: r for r in resources}
-    progress = list(StudyProgress.objects.filter(member=member).order_by("started_at").values_list("resource_id", "study_ms", "completed_at"))
+    progress = list(
+        StudyProgress.objects.filter(member=member)
+        .order_by("started_at")
+        .values_list("resource_id", "study_ms", "completed_at")
+    )
     history = [rid for rid, ms, done in progress if done or ms >= STUDIED_MS]
     started = {rid for rid, _ms, _d in progress}
     gaps = {r.pk for r in map_gaps(member)} & set(by_id)
     roles = roles_of([member])[member.pk]
     neighbours: dict[int, dict[int, float]] = defaultdict(dict)
-    for a, b, s in ItemNeighbour.objects.filter(resource_id__in=history[-20:], neighbour_id__in=list(by_id)).values_list("resource_id", "neighbour_id", "score"):
+    for a, b, s in ItemNeighbour.objects.filter(
+        resource_id__in=history[-20:], neighbour_id__in=list(by_id)
+    ).values_list("resource_id", "neighbour_id", "score"):
         neighbours[a][b] = s
     since = timezone.now() - dt.timedelta(days=POPULAR_DAYS)
-    popular = dict(StudyProgress.objects.filter(member__org_path__startswith=branch_path_of(member.org_path), started_at__gte=since,
-                                                resource_id__in=list(by_id)).exclude(member=member)
-                   .values_list("resource_id").annotate(n=Count("member_id")).values_list("resource_id", "n"))
+    popular = dict(
+        StudyProgress.objects.filter(
+            member__org_path__startswith=branch_path_of(member.org_path),
+            started_at__gte=since,
+            resource_id__in=list(by_id),
+        )
+        .exclude(member=member)
+        .values_list("resource_id")
+        .annotate(n=Count("member_id"))
+        .values_list("resource_id", "n")
+    )
     engine = Hybrid({r.pk: r.tokens.split() for r in resources}, {r.pk: set(r.roles) for r in resources})
     titles = {r.pk: r.title for r in resources}
     if history:
         titles.update(Resource.objects.filter(pk__in=history[-20:]).values_list("id", "title"))
     post = " ".join(x for x in (member.job_title, member.department) if x)
-    picks = engine.rank(candidates=[rid for rid in by_id if rid not in started or rid in gaps], roles=roles,
-                        post_tokens=textseg.topic_terms(post), history=history, gaps=gaps - set(history),
-                        neighbours=neighbours, popular=popular, titles=titles, post=member.job_title or post, limit=limit)
+    picks = engine.rank(
+        candidates=[rid for rid in by_id if rid not in started or rid in gaps],
+        roles=roles,
+        post_tokens=textseg.topic_terms(post),
+        history=history,
+        gaps=gaps - set(history),
+        neighbours=neighbours,
+        popular=popular,
+        titles=titles,
+        post=member.job_title or post,
+        limit=limit,
+    )
     recs = [Recommendation(by_id[p.resource_id], explain(p, roles), p.score) for p in picks]
     return _weak_point_first(member, recs, by_id, done={rid for rid, _ms, d in progress if d}, limit=limit)
 
 
-def _weak_point_first(member: Member, recs: list[Recommendation], by_id: dict[int, Resource], *, done: set[int], limit: int) -> list[Recommendation]:
+def _weak_point_first(
+    member: Member, recs: list[Recommendation], by_id: dict[int, Resource], *, done: set[int], limit: int
+) -> list[Recommendation]:
     """Put first what teaches the knowledge points the member answered worst in exams (exams' mastery),
     among resources the member may see and has not completed."""
     from .hooks import weak_points
@@ -236,10 +288,13 @@ def _weak_point_first(member: Member, recs: list[Recommendation], by_id: dict[in
         return recs
     teach: dict[int, str] = {}
     for rid, kp in Resource.knowledge_points.through.objects.filter(
-            resource_id__in=[rid for rid in by_id if rid not in done], knowledgepoint__name__in=weak).values_list("resource_id", "knowledgepoint__name"):
+        resource_id__in=[rid for rid in by_id if rid not in done], knowledgepoint__name__in=weak
+    ).values_list("resource_id", "knowledgepoint__name"):
         teach.setdefault(rid, kp)
     ranked = sorted(teach.items(), key=lambda kv: weak.index(kv[1]))[:3]
-    first = [Recommendation(by_id[rid], _("You lost marks on “%(kp)s” in exams") % {"kp": kp}, 1.0) for rid, kp in ranked]
+    first = [
+        Recommendation(by_id[rid], _("You lost marks on “%(kp)s” in exams") % {"kp": kp}, 1.0) for rid, kp in ranked
+    ]
     chosen = {r.resource.pk for r in first}
     return (first + [r for r in recs if r.resource.pk not in chosen])[:limit]
 
@@ -248,7 +303,11 @@ def _weak_point_first(member: Member, recs: list[Recommendation], by_id: dict[in
 def neighbours_rebuild(*, batch: int = 20_000) -> int:
     """Recompute ItemNeighbour from all study records (nightly): members' baskets streamed in member order."""
     baskets: dict[int, set[int]] = defaultdict(set)
-    rows = StudyProgress.objects.filter(study_ms__gte=STUDIED_MS).order_by("member_id").values_list("member_id", "resource_id")
+    rows = (
+        StudyProgress.objects.filter(study_ms__gte=STUDIED_MS)
+        .order_by("member_id")
+        .values_list("member_id", "resource_id")
+    )
     for member_id, rid in rows.iterator(chunk_size=batch):
         baskets[member_id].add(rid)
     sims = cooccurrence(baskets.values())

@@ -42,9 +42,14 @@ def reflection_write(*, acting_user: Any, title: str, body: str, resource: Resou
         raise _err("title", _("Give a title of at most 200 characters."))
     if len(body) < 10 or len(body) > MAX_BODY:
         raise _err("body", _("Write between 10 and %(n)d characters.") % {"n": MAX_BODY})
-    if resource is not None and not StudyProgress.objects.filter(member=member, resource=resource, study_ms__gt=0).exists():
+    if (
+        resource is not None
+        and not StudyProgress.objects.filter(member=member, resource=resource, study_ms__gt=0).exists()
+    ):
         raise _err("resource", _("Study this resource before writing about it."))
-    r = Reflection.objects.create(member=member, org_id=member.org_id, org_path=member.org_path, resource=resource, title=title, body=body)
+    r = Reflection.objects.create(
+        member=member, org_id=member.org_id, org_path=member.org_path, resource=resource, title=title, body=body
+    )
     return r
 
 
@@ -58,18 +63,33 @@ def reflection_feature(*, reflection: Reflection, featured: bool, acting_user: A
     reflection.featured_at, reflection.featured_by = (timezone.now(), acting_user) if featured else (None, None)
     reflection.save(update_fields=["featured_at", "featured_by"])
     if featured and reflection.member.user_id:
-        notify(recipients=[reflection.member.user], title=_("Your reflection “%(title)s” was featured") % {"title": reflection.title},
-               url=f"/learning/reflections/{reflection.pk}/", kind="learning.featured")
-    audit(acting_user, "learning.reflection_feature", reflection, org_path=reflection.org_path, before=before, after={"featured": featured})
+        notify(
+            recipients=[reflection.member.user],
+            title=_("Your reflection “%(title)s” was featured") % {"title": reflection.title},
+            url=f"/learning/reflections/{reflection.pk}/",
+            kind="learning.featured",
+        )
+    audit(
+        acting_user,
+        "learning.reflection_feature",
+        reflection,
+        org_path=reflection.org_path,
+        before=before,
+        after={"featured": featured},
+    )
     return reflection
 
 
-def _moderate(obj: Reflection | ReflectionComment, *, hidden: bool, reason: str, acting_user: Any, action: str, org_path: str) -> None:
+def _moderate(
+    obj: Reflection | ReflectionComment, *, hidden: bool, reason: str, acting_user: Any, action: str, org_path: str
+) -> None:
     reason = textseg.clean_text(reason).strip()[:200]
     if hidden and not reason:
         raise _err("reason", _("Give the reason for hiding it."))
     before = {"hidden": obj.hidden_at is not None, "reason": obj.hidden_reason}
-    obj.hidden_at, obj.hidden_by, obj.hidden_reason = (timezone.now(), acting_user, reason) if hidden else (None, None, "")
+    obj.hidden_at, obj.hidden_by, obj.hidden_reason = (
+        (timezone.now(), acting_user, reason) if hidden else (None, None, "")
+    )
     fields = ["hidden_at", "hidden_by", "hidden_reason"]
     if isinstance(obj, Reflection) and hidden:
         obj.featured_at, obj.featured_by = None, None
@@ -83,19 +103,33 @@ def reflection_moderate(*, reflection: Reflection, hidden: bool, acting_user: An
     """Hide a reflection from the branch (its author still sees it, with the reason) or restore it."""
     if not can_moderate(acting_user, reflection):
         raise DomainError(_("Not found."), status=404)
-    _moderate(reflection, hidden=hidden, reason=reason, acting_user=acting_user, action="learning.reflection_hide" if hidden
-              else "learning.reflection_restore", org_path=reflection.org_path)
+    _moderate(
+        reflection,
+        hidden=hidden,
+        reason=reason,
+        acting_user=acting_user,
+        action="learning.reflection_hide" if hidden else "learning.reflection_restore",
+        org_path=reflection.org_path,
+    )
     return reflection
 
 
 @transaction.atomic
-def comment_moderate(*, comment: ReflectionComment, hidden: bool, acting_user: Any, reason: str = "") -> ReflectionComment:
+def comment_moderate(
+    *, comment: ReflectionComment, hidden: bool, acting_user: Any, reason: str = ""
+) -> ReflectionComment:
     reflection = comment.reflection
     if not can_moderate(acting_user, reflection):
         raise DomainError(_("Not found."), status=404)
     was_hidden = comment.hidden_at is not None
-    _moderate(comment, hidden=hidden, reason=reason, acting_user=acting_user, action="learning.comment_hide" if hidden
-              else "learning.comment_restore", org_path=reflection.org_path)
+    _moderate(
+        comment,
+        hidden=hidden,
+        reason=reason,
+        acting_user=acting_user,
+        action="learning.comment_hide" if hidden else "learning.comment_restore",
+        org_path=reflection.org_path,
+    )
     if was_hidden != hidden:
         Reflection.objects.filter(pk=reflection.pk).update(comment_count=F("comment_count") + (-1 if hidden else 1))
     return comment
@@ -132,6 +166,10 @@ def comment_add(*, reflection: Reflection, acting_user: Any, body: str) -> Refle
     Reflection.objects.filter(pk=reflection.pk).update(comment_count=F("comment_count") + 1)
     author = reflection.member
     if author.user_id and author.pk != member.pk:
-        notify(recipients=[author.user], title=_("%(name)s commented on “%(title)s”") % {"name": member.name, "title": reflection.title},
-               url=f"/learning/reflections/{reflection.pk}/", kind="learning.comment")
+        notify(
+            recipients=[author.user],
+            title=_("%(name)s commented on “%(title)s”") % {"name": member.name, "title": reflection.title},
+            url=f"/learning/reflections/{reflection.pk}/",
+            kind="learning.comment",
+        )
     return comment

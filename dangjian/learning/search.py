@@ -36,7 +36,9 @@ class Hit:
 
 
 def _document(resource: Resource, tags: list[str], points: list[str]) -> tuple[str, str, str, str]:
-    body = "\n".join(x for x in (resource.summary, textseg.html_to_text(resource.body), resource.transcript) if x)[:BODY_CHARS]
+    body = "\n".join(x for x in (resource.summary, textseg.html_to_text(resource.body), resource.transcript) if x)[
+        :BODY_CHARS
+    ]
     keywords = " ".join([*tags, *points, resource.category.name if resource.category_id and resource.category else ""])
     title, kw, text = textseg.segmented(resource.title), textseg.segmented(keywords), textseg.segmented(body)
     extra = textseg.extra_subwords(" ".join((resource.title, keywords, body)))
@@ -60,8 +62,10 @@ def index_resource(resource: Resource, *, tags: list[str] | None = None, points:
             )
         else:
             c.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [resource.pk])
-            c.execute(f"INSERT INTO {FTS_TABLE} (rowid, title, keywords, body, extra) VALUES (%s, %s, %s, %s, %s)",
-                      [resource.pk, title, kw, body, extra])
+            c.execute(
+                f"INSERT INTO {FTS_TABLE} (rowid, title, keywords, body, extra) VALUES (%s, %s, %s, %s, %s)",
+                [resource.pk, title, kw, body, extra],
+            )
 
 
 def index_rows(rows: list[tuple[int, str, str, str, str]]) -> None:
@@ -70,12 +74,17 @@ def index_rows(rows: list[tuple[int, str, str, str, str]]) -> None:
         return
     with connection.cursor() as c:
         if connection.vendor == "postgresql":
-            c.executemany(f"INSERT INTO {PG_TABLE} (resource_id, title, keywords, body, extra) VALUES (%s, %s, %s, %s, %s) "
-                          "ON CONFLICT (resource_id) DO UPDATE SET title = EXCLUDED.title, keywords = EXCLUDED.keywords, "
-                          "body = EXCLUDED.body, extra = EXCLUDED.extra", rows)
+            c.executemany(
+                f"INSERT INTO {PG_TABLE} (resource_id, title, keywords, body, extra) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (resource_id) DO UPDATE SET title = EXCLUDED.title, keywords = EXCLUDED.keywords, "
+                "body = EXCLUDED.body, extra = EXCLUDED.extra",
+                rows,
+            )
         else:
             c.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(r[0],) for r in rows])
-            c.executemany(f"INSERT INTO {FTS_TABLE} (rowid, title, keywords, body, extra) VALUES (%s, %s, %s, %s, %s)", rows)
+            c.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, title, keywords, body, extra) VALUES (%s, %s, %s, %s, %s)", rows
+            )
 
 
 def unindex_resource(resource_id: int) -> None:
@@ -89,7 +98,11 @@ def _visible_where(user: Any) -> tuple[str, tuple[Any, ...]]:
 
     Joining each match to its resource row and testing this clause is much cheaper than materialising every
     visible id first (the library may hold 100,000 resources)."""
-    qs = (Resource.objects.filter(status=Resource.Status.PUBLISHED) if is_global_admin(user) else resources_for_study(user)).order_by()
+    qs = (
+        Resource.objects.filter(status=Resource.Status.PUBLISHED)
+        if is_global_admin(user)
+        else resources_for_study(user)
+    ).order_by()
     compiler = qs.query.get_compiler(connection=connection)
     sql, params = qs.query.where.as_sql(compiler, connection)
     joined = [a for a, n in qs.query.alias_refcount.items() if n and a != Resource._meta.db_table]
@@ -117,23 +130,32 @@ def search(user: Any, q: str, *, offset: int = 0, limit: int = 20) -> tuple[list
     else:
         rows, count = _search_sqlite(words, visible_sql, visible_params, offset, limit)
     by_id = Resource.objects.select_related("category", "org").in_bulk([r[0] for r in rows])
-    hits = [Hit(by_id[rid], textseg.highlight(by_id[rid].title, words), textseg.marked_html(snippet), rank)
-            for rid, rank, snippet in rows if rid in by_id]
+    hits = [
+        Hit(by_id[rid], textseg.highlight(by_id[rid].title, words), textseg.marked_html(snippet), rank)
+        for rid, rank, snippet in rows
+        if rid in by_id
+    ]
     return hits, count
 
 
-def _search_sqlite(words: list[str], visible_sql: str, visible_params: tuple[Any, ...], offset: int, limit: int) -> tuple[list[Any], int]:
+def _search_sqlite(
+    words: list[str], visible_sql: str, visible_params: tuple[Any, ...], offset: int, limit: int
+) -> tuple[list[Any], int]:
     match = _fts_query(words)
-    base = (f"FROM {FTS_TABLE} JOIN learning_resource ON learning_resource.id = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s AND ({visible_sql})")
+    base = (
+        f"FROM {FTS_TABLE} JOIN learning_resource ON learning_resource.id = {FTS_TABLE}.rowid "
+        f"WHERE {FTS_TABLE} MATCH %s AND ({visible_sql})"
+    )
     with connection.cursor() as c:
         c.execute(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {COUNT_CAP + 1}) x", [match, *visible_params])
         count = c.fetchone()[0]
         if not count:
             return [], 0
-        c.execute(f"SELECT {FTS_TABLE}.rowid, bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 0.5) AS score {base} "
-                  f"ORDER BY score, {FTS_TABLE}.rowid DESC LIMIT %s OFFSET %s",
-                  [match, *visible_params, limit, offset])
+        c.execute(
+            f"SELECT {FTS_TABLE}.rowid, bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 0.5) AS score {base} "
+            f"ORDER BY score, {FTS_TABLE}.rowid DESC LIMIT %s OFFSET %s",
+            [match, *visible_params, limit, offset],
+        )
         ranked = c.fetchall()
         if not ranked:
             return [], count
@@ -148,10 +170,14 @@ def _search_sqlite(words: list[str], visible_sql: str, visible_params: tuple[Any
     return [(rid, -score, marked.get(rid, "")) for rid, score in ranked], count
 
 
-def _search_pg(words: list[str], visible_sql: str, visible_params: tuple[Any, ...], offset: int, limit: int) -> tuple[list[Any], int]:
+def _search_pg(
+    words: list[str], visible_sql: str, visible_params: tuple[Any, ...], offset: int, limit: int
+) -> tuple[list[Any], int]:
     query = " ".join(words)
-    base = (f"FROM {PG_TABLE} d JOIN learning_resource ON learning_resource.id = d.resource_id, plainto_tsquery('simple', %s) q "
-            f"WHERE d.tsv @@ q AND ({visible_sql})")
+    base = (
+        f"FROM {PG_TABLE} d JOIN learning_resource ON learning_resource.id = d.resource_id, plainto_tsquery('simple', %s) q "
+        f"WHERE d.tsv @@ q AND ({visible_sql})"
+    )
     with connection.cursor() as c:
         c.execute(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {COUNT_CAP + 1}) x", [query, *visible_params])
         count = c.fetchone()[0]

@@ -32,7 +32,9 @@ def belong_paths(user: Any) -> list[str]:
     member = getattr(user, "member", None)
     if member is not None:
         paths.add(member.org_path)
-        paths.update(Membership.objects.filter(member=member, ended_on__isnull=True).values_list("org__path", flat=True))
+        paths.update(
+            Membership.objects.filter(member=member, ended_on__isnull=True).values_list("org__path", flat=True)
+        )
     result = sorted(paths)
     setattr(user, _BELONG_ATTR, result)
     return result
@@ -84,7 +86,9 @@ def authoring_orgs(user: Any) -> QuerySet[Org]:
 
 
 def can_edit(user: Any, item: Shared) -> bool:
-    return governs(user, item.org_path, "orgs.view") or (item.created_by_id is not None and item.created_by_id == user.pk)
+    return governs(user, item.org_path, "orgs.view") or (
+        item.created_by_id is not None and item.created_by_id == user.pk
+    )
 
 
 def can_review(user: Any, item: Shared) -> bool:
@@ -108,10 +112,15 @@ def audience_can_see(item_path: str, item_group_wide: bool, audience_path: str) 
 
 # --- reflections ---------------------------------------------------------------------------------
 
+
 def branch_path_of(org_path: str) -> str:
     """The nearest branch (or general branch) at or above an org: what "the member's branch" means."""
-    row = (Org.objects.filter(path__in=ancestors(org_path), kind__in=BRANCH_KINDS).order_by("-depth")
-           .values_list("path", flat=True).first())
+    row = (
+        Org.objects.filter(path__in=ancestors(org_path), kind__in=BRANCH_KINDS)
+        .order_by("-depth")
+        .values_list("path", flat=True)
+        .first()
+    )
     return row or org_path
 
 

@@ -24,8 +24,37 @@ from .selectors import STEP, ancestors, audience_can_see, can_author, can_edit, 
 
 MAX_TAGS = 12
 SANITIZE_TAGS = {
-    "p", "br", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "blockquote", "ul", "ol", "li", "a", "img",
-    "table", "thead", "tbody", "tr", "th", "td", "hr", "span", "sub", "sup", "figure", "figcaption", "pre", "code",
+    "p",
+    "br",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "s",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "span",
+    "sub",
+    "sup",
+    "figure",
+    "figcaption",
+    "pre",
+    "code",
 }
 
 
@@ -35,8 +64,12 @@ def _err(field: str, message: str) -> DomainError:
 
 def sanitize_html(value: str) -> str:
     """Article HTML reduced to a safe subset: no scripts, styles, event handlers or javascript: links."""
-    return nh3.clean(textseg.clean_text(value), tags=SANITIZE_TAGS, link_rel="noopener noreferrer",
-                     url_schemes={"http", "https", "mailto"}).strip()
+    return nh3.clean(
+        textseg.clean_text(value),
+        tags=SANITIZE_TAGS,
+        link_rel="noopener noreferrer",
+        url_schemes={"http", "https", "mailto"},
+    ).strip()
 
 
 def _names(values: Iterable[str] | str, field: str, max_length: int) -> list[str]:
@@ -61,17 +94,34 @@ def _roles(values: Iterable[str]) -> str:
 
 def _topic_tokens(resource: Resource, tags: list[str], points: list[str]) -> str:
     """The words recommendations compare: the title counts three times, then labels, summary and text."""
-    text = " ".join([resource.title] * 3 + tags + points + [resource.summary, textseg.html_to_text(resource.body)[:4000],
-                                                           resource.transcript[:4000]])
+    text = " ".join(
+        [resource.title] * 3
+        + tags
+        + points
+        + [resource.summary, textseg.html_to_text(resource.body)[:4000], resource.transcript[:4000]]
+    )
     return " ".join(textseg.topic_terms(text))
 
 
 @transaction.atomic
 def resource_save(
-    *, acting_user: Any, org: Org, kind: str, title: str, resource: Resource | None = None, summary: str = "",
-    body: str = "", transcript: str = "", upload: Any = None, duration: int | None = None, category: Category | None = None,
-    tags: Iterable[str] | str = (), knowledge_points: Iterable[str] | str = (), target_roles: Iterable[str] = (),
-    dimension: str = "", group_wide: bool = False,
+    *,
+    acting_user: Any,
+    org: Org,
+    kind: str,
+    title: str,
+    resource: Resource | None = None,
+    summary: str = "",
+    body: str = "",
+    transcript: str = "",
+    upload: Any = None,
+    duration: int | None = None,
+    category: Category | None = None,
+    tags: Iterable[str] | str = (),
+    knowledge_points: Iterable[str] | str = (),
+    target_roles: Iterable[str] = (),
+    dimension: str = "",
+    group_wide: bool = False,
 ) -> Resource:
     """Add a resource (a draft) or edit a draft: HTML sanitised, the file checked by content and size, its length
     probed when cheap (MP4/M4A header, constant-rate MP3, PDF pages, PPTX slides) or entered."""
@@ -108,7 +158,11 @@ def resource_save(
     if sniffed is not None:
         ext = os.path.splitext(upload.name or "")[1].lower()[:8]
         r.file.save(f"{uuid.uuid4().hex}{ext}", upload, save=False)
-        r.file_name, r.content_type, r.size = os.path.basename(upload.name or "")[:200], sniffed.content_type, upload.size
+        r.file_name, r.content_type, r.size = (
+            os.path.basename(upload.name or "")[:200],
+            sniffed.content_type,
+            upload.size,
+        )
     if duration:
         r.duration = duration
     elif sniffed is not None and sniffed.duration:
@@ -120,18 +174,28 @@ def resource_save(
     r.tokens = _topic_tokens(r, tag_names, point_names)
     r.save()
     r.tags.set([Tag.objects.get_or_create(name=n)[0] for n in tag_names])
-    r.knowledge_points.set([KnowledgePoint.objects.get_or_create(name=n, defaults={"dimension": dimension})[0] for n in point_names])
+    r.knowledge_points.set(
+        [KnowledgePoint.objects.get_or_create(name=n, defaults={"dimension": dimension})[0] for n in point_names]
+    )
     search.index_resource(r, tags=tag_names, points=point_names)
-    audit(acting_user, "learning.resource_edit" if resource else "learning.resource_add", r, org_path=r.org_path,
-          after={"title": r.title, "kind": r.kind})
+    audit(
+        acting_user,
+        "learning.resource_edit" if resource else "learning.resource_add",
+        r,
+        org_path=r.org_path,
+        after={"title": r.title, "kind": r.kind},
+    )
     return r
 
 
 # --- review: draft → pending → published (or returned) ----------------------------------------------
 
+
 def _reviewers(item: Shared) -> list[Any]:
     target = item.org_path[:STEP] if item.group_wide else item.org_path
-    roles = OrgRole.objects.filter(role=OrgRole.Role.COMMITTEE_ADMIN, ended_at__isnull=True, org__path__in=ancestors(target))
+    roles = OrgRole.objects.filter(
+        role=OrgRole.Role.COMMITTEE_ADMIN, ended_at__isnull=True, org__path__in=ancestors(target)
+    )
     return [r.user for r in roles.select_related("user") if r.user_id != item.created_by_id]
 
 
@@ -152,8 +216,19 @@ def shared_submit(*, item: Shared, acting_user: Any) -> Shared:
         raise _err("items", _("Add at least one resource to the course."))
     item.status, item.submitted_at = Shared.Status.PENDING, timezone.now()
     item.save(update_fields=["status", "submitted_at", "updated_at"])
-    notify(recipients=_reviewers(item), title=_("To review: %(title)s") % {"title": str(item)}, url=_url(item), kind="learning.review")
-    audit(acting_user, "learning.submit", item, org_path=item.org_path, after={"status": item.status, "group_wide": item.group_wide})
+    notify(
+        recipients=_reviewers(item),
+        title=_("To review: %(title)s") % {"title": str(item)},
+        url=_url(item),
+        kind="learning.review",
+    )
+    audit(
+        acting_user,
+        "learning.submit",
+        item,
+        org_path=item.org_path,
+        after={"status": item.status, "group_wide": item.group_wide},
+    )
     return item
 
 
@@ -163,7 +238,9 @@ def shared_review(*, item: Shared, approve: bool, acting_user: Any, note: str = 
     sharing) and is not its author."""
     if not can_review(acting_user, item):
         if item.group_wide:
-            raise _err("group_wide", _("Only a committee administrator of the whole group can publish to the whole group."))
+            raise _err(
+                "group_wide", _("Only a committee administrator of the whole group can publish to the whole group.")
+            )
         raise _err("status", _("You cannot review this."))
     if item.created_by_id == acting_user.pk:
         raise _err("status", _("Someone other than the author must review it."))
@@ -181,9 +258,21 @@ def shared_review(*, item: Shared, approve: bool, acting_user: Any, note: str = 
     item.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note", "published_at", "updated_at"])
     if item.created_by_id:
         title = _("Published: %(title)s") if approve else _("Returned for changes: %(title)s")
-        notify(recipients=[item.created_by], title=title % {"title": str(item)}, body=note, url=_url(item), kind="learning.reviewed")
-    audit(acting_user, "learning.review", item, org_path=item.org_path, before=before,
-          after={"status": item.status, "note": note, "group_wide": item.group_wide})
+        notify(
+            recipients=[item.created_by],
+            title=title % {"title": str(item)},
+            body=note,
+            url=_url(item),
+            kind="learning.reviewed",
+        )
+    audit(
+        acting_user,
+        "learning.review",
+        item,
+        org_path=item.org_path,
+        before=before,
+        after={"status": item.status, "note": note, "group_wide": item.group_wide},
+    )
     return item
 
 
@@ -203,11 +292,23 @@ def shared_withdraw(*, item: Shared, acting_user: Any) -> Shared:
 
 # --- courses --------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def course_save(
-    *, acting_user: Any, org: Org, title: str, resources: list[Resource], course: Course | None = None,
-    description: str = "", rule: str = Course.Rule.ALL, required_count: int = 0, required_minutes: int = 0,
-    exam_id: int | None = None, dimension: str = "", target_roles: Iterable[str] = (), group_wide: bool = False,
+    *,
+    acting_user: Any,
+    org: Org,
+    title: str,
+    resources: list[Resource],
+    course: Course | None = None,
+    description: str = "",
+    rule: str = Course.Rule.ALL,
+    required_count: int = 0,
+    required_minutes: int = 0,
+    exam_id: int | None = None,
+    dimension: str = "",
+    target_roles: Iterable[str] = (),
+    group_wide: bool = False,
 ) -> Course:
     """Add or edit a draft course: an ordered set of published resources its audience can see, and a rule."""
     if not can_author(acting_user, org):
@@ -225,9 +326,13 @@ def course_save(
     if not resources:
         raise _err("resources", _("Choose at least one resource."))
     for r in resources:
-        visible = audience_can_see(r.org_path, r.group_wide, org.path) and (not group_wide or r.group_wide or len(r.org_path) == STEP)
+        visible = audience_can_see(r.org_path, r.group_wide, org.path) and (
+            not group_wide or r.group_wide or len(r.org_path) == STEP
+        )
         if r.status != Resource.Status.PUBLISHED or not visible:
-            raise _err("resources", _("“%(title)s” is not published to everyone this course is for.") % {"title": r.title})
+            raise _err(
+                "resources", _("“%(title)s” is not published to everyone this course is for.") % {"title": r.title}
+            )
     if rule == Course.Rule.COUNT and not 1 <= required_count <= len(resources):
         raise _err("required_count", _("Between 1 and the number of items."))
     if rule == Course.Rule.MINUTES and not 1 <= required_minutes <= 100_000:
@@ -241,6 +346,11 @@ def course_save(
     c.save()
     CourseItem.objects.filter(course=c).delete()
     CourseItem.objects.bulk_create([CourseItem(course=c, resource=r, position=i) for i, r in enumerate(resources)])
-    audit(acting_user, "learning.course_edit" if course else "learning.course_add", c, org_path=c.org_path,
-          after={"title": c.title, "items": [r.pk for r in resources], "rule": rule})
+    audit(
+        acting_user,
+        "learning.course_edit" if course else "learning.course_add",
+        c,
+        org_path=c.org_path,
+        after={"title": c.title, "items": [r.pk for r in resources], "rule": rule},
+    )
     return c

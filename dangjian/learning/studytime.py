@@ -56,8 +56,10 @@ _SESSION_SQL = (
 def _progress_sql() -> str:
     lo, hi = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
     credit = f"{lo}(%(max)s, {hi}(%(dur_ms)s - CAST(position * 1000 AS BIGINT), 0))"
-    contiguous = (f"(%(max)s > 0 AND position <= furthest + {SLACK} AND %(pos)s >= position - {SLACK} "
-                  f"AND %(pos)s - position <= %(advance)s)")
+    contiguous = (
+        f"(%(max)s > 0 AND position <= furthest + {SLACK} AND %(pos)s >= position - {SLACK} "
+        f"AND %(pos)s - position <= %(advance)s)"
+    )
     furthest = f"(CASE WHEN {contiguous} THEN {hi}(furthest, %(pos)s) ELSE furthest END)"
     return (
         f"UPDATE learning_studyprogress SET study_ms = study_ms + {credit}, last_credit_ms = {credit}, "
@@ -95,11 +97,14 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def heartbeat_record(*, member: Any, resource: Resource, position: float, playing: bool, visible: bool,
-                     now_ms: int | None = None) -> Beat:
+def heartbeat_record(
+    *, member: Any, resource: Resource, position: float, playing: bool, visible: bool, now_ms: int | None = None
+) -> Beat:
     """Credit one heartbeat. The caller has checked that the member may see the resource (else 404)."""
     if not isinstance(position, int | float) or not math.isfinite(position) or position < 0:
-        raise DomainError(_("position must be a number of seconds, 0 or more."), [{"field": "position", "message": _("Invalid.")}])
+        raise DomainError(
+            _("position must be a number of seconds, 0 or more."), [{"field": "position", "message": _("Invalid.")}]
+        )
     now_ms = _now_ms() if now_ms is None else now_ms
     active = bool(playing and visible)
     duration = float(resource.duration or 0)
@@ -108,12 +113,16 @@ def heartbeat_record(*, member: Any, resource: Resource, position: float, playin
         c.execute(_SESSION_SQL, [resource.pk, now_ms, active, member.pk, resource.pk, now_ms - STALE_MS])
         row = c.fetchone()
         if row is None:
-            c.execute("INSERT INTO learning_studysession (member_id, resource_id, last_beat_ms, playing, prev_resource_id, "
-                      "prev_beat_ms, prev_playing) VALUES (%s, %s, %s, %s, 0, 0, false) ON CONFLICT (member_id) DO NOTHING",
-                      [member.pk, resource.pk, now_ms, active])
+            c.execute(
+                "INSERT INTO learning_studysession (member_id, resource_id, last_beat_ms, playing, prev_resource_id, "
+                "prev_beat_ms, prev_playing) VALUES (%s, %s, %s, %s, 0, 0, false) ON CONFLICT (member_id) DO NOTHING",
+                [member.pk, resource.pk, now_ms, active],
+            )
             if c.rowcount == 0:  # another resource is being studied right now: a second stream gets nothing
-                c.execute("SELECT study_ms, position, furthest FROM learning_studyprogress WHERE member_id = %s AND resource_id = %s",
-                          [member.pk, resource.pk])
+                c.execute(
+                    "SELECT study_ms, position, furthest FROM learning_studyprogress WHERE member_id = %s AND resource_id = %s",
+                    [member.pk, resource.pk],
+                )
                 p = c.fetchone() or (0, 0.0, 0.0)
                 return Beat(0, round(p[0] / 1000), float(p[1]), float(p[2]), accepted=False)
             row = (0, 0, False)
@@ -123,16 +132,22 @@ def heartbeat_record(*, member: Any, resource: Resource, position: float, playin
         max_credit = min(elapsed, CAP_MS) if eligible else 0
         sql, names = _compiled(connection.vendor)
         values = {
-            "max": max_credit, "dur_ms": int(duration * 1000), "pos": position, "advance": max_credit / 1000 * MAX_RATE + SLACK,
-            "now": connection.ops.adapt_datetimefield_value(timezone.now()), "done": duration * COMPLETE_AT if duration else 1e18,
-            "member": member.pk, "resource": resource.pk,
+            "max": max_credit,
+            "dur_ms": int(duration * 1000),
+            "pos": position,
+            "advance": max_credit / 1000 * MAX_RATE + SLACK,
+            "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+            "done": duration * COMPLETE_AT if duration else 1e18,
+            "member": member.pk,
+            "resource": resource.pk,
         }
         params = [values[n] for n in names]
         c.execute(sql, params)
         out = c.fetchone()
         if out is None:
-            StudyProgress.objects.bulk_create([StudyProgress(member_id=member.pk, resource_id=resource.pk, position=position)],
-                                              ignore_conflicts=True)
+            StudyProgress.objects.bulk_create(
+                [StudyProgress(member_id=member.pk, resource_id=resource.pk, position=position)], ignore_conflicts=True
+            )
             c.execute(sql, params)
             out = c.fetchone()
         study_ms, credit_ms, furthest, just_completed = out
@@ -152,16 +167,33 @@ def study_time_flush(*, batch: int = 5000) -> int:
     while True:
         with transaction.atomic():
             rows = list(
-                StudyProgress.objects.select_for_update(of=("self",)).filter(id__gt=last_id, study_ms__gt=F("flushed_ms"))
-                .order_by("id").values_list("id", "member_id", "member__org_id", "member__org_path", "resource_id",
-                                            "study_ms", "flushed_ms", "last_studied_at")[:batch]
+                StudyProgress.objects.select_for_update(of=("self",))
+                .filter(id__gt=last_id, study_ms__gt=F("flushed_ms"))
+                .order_by("id")
+                .values_list(
+                    "id",
+                    "member_id",
+                    "member__org_id",
+                    "member__org_path",
+                    "resource_id",
+                    "study_ms",
+                    "flushed_ms",
+                    "last_studied_at",
+                )[:batch]
             )
             if not rows:
                 return written
             facts = [
-                {"member_id": m, "org_id": org, "org_path": path, "kind": FactKind.STUDY_SECONDS,
-                 "quantity": (Decimal(total - flushed) / 1000).quantize(Decimal("0.01")), "occurred_at": at or now,
-                 "source_type": "learning.resource", "source_id": str(r)}
+                {
+                    "member_id": m,
+                    "org_id": org,
+                    "org_path": path,
+                    "kind": FactKind.STUDY_SECONDS,
+                    "quantity": (Decimal(total - flushed) / 1000).quantize(Decimal("0.01")),
+                    "occurred_at": at or now,
+                    "source_type": "learning.resource",
+                    "source_id": str(r),
+                }
                 for _id, m, org, path, r, total, flushed, at in rows
             ]
             facts_record_bulk(facts)

@@ -104,7 +104,9 @@ def _wav_duration(fh: IO[bytes], size: int) -> int:
 
 def _pdf_pages(fh: IO[bytes], size: int) -> int:
     data = _read(fh, 0, min(size, 20 * 1024 * 1024))
-    return max(data.count(b"/Type /Page") - data.count(b"/Type /Pages"), data.count(b"/Type/Page") - data.count(b"/Type/Pages"))
+    return max(
+        data.count(b"/Type /Page") - data.count(b"/Type /Pages"), data.count(b"/Type/Page") - data.count(b"/Type/Pages")
+    )
 
 
 def sniff(upload: Any, kind: str) -> Sniffed:
@@ -124,8 +126,10 @@ def sniff(upload: Any, kind: str) -> Sniffed:
         fh.seek(0)
     if result is None:
         formats = {
-            "video": _("a video (MP4 or WebM)"), "audio": _("audio (MP3, M4A, WAV or WebM)"),
-            "pdf": _("a PDF document"), "slides": _("slides (PPTX or PDF)"),
+            "video": _("a video (MP4 or WebM)"),
+            "audio": _("audio (MP3, M4A, WAV or WebM)"),
+            "pdf": _("a PDF document"),
+            "slides": _("slides (PPTX or PDF)"),
         }
         expected = formats.get(str(kind), _("no file for an article"))
         raise _err(_("This file is not %(what)s, or it is damaged.") % {"what": expected})

@@ -12,7 +12,9 @@ urlpatterns = [
     path("resources/<int:pk>/", views.resource_detail, name="resource"),
     path("resources/<int:pk>/media", views.media, name="media"),
     path("resources/<int:pk>/edit/", views_manage.resource_edit, name="resource_edit"),
-    path("resources/<int:pk>/do/<str:action>/", views_manage.shared_action, {"kind": "resource"}, name="resource_action"),
+    path(
+        "resources/<int:pk>/do/<str:action>/", views_manage.shared_action, {"kind": "resource"}, name="resource_action"
+    ),
     path("courses/<int:pk>/do/<str:action>/", views_manage.shared_action, {"kind": "course"}, name="course_action"),
     path("review/", views_manage.review, name="review"),
     path("courses/", views.course_list, name="courses"),
@@ -25,6 +27,8 @@ urlpatterns = [
     path("reflections/", views_social.reflection_list, name="reflections"),
     path("reflections/new/", views_social.reflection_new, name="reflection_new"),
     path("reflections/<int:pk>/", views_social.reflection_detail, name="reflection"),
-    path("reflections/<int:pk>/comments/<int:comment>/<str:action>/", views_social.comment_action, name="comment_action"),
+    path(
+        "reflections/<int:pk>/comments/<int:comment>/<str:action>/", views_social.comment_action, name="comment_action"
+    ),
     path("reflections/<int:pk>/<str:action>/", views_social.reflection_action, name="reflection_action"),
 ]

@@ -41,8 +41,12 @@ RECS_SECONDS = 600
 
 class LibraryFilter(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds")), *Resource.Kind.choices], required=False)
-    dimension = forms.ChoiceField(label=_("Dimension"), choices=[("", _("All dimensions")), *Dimension.choices], required=False)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("All categories"))
+    dimension = forms.ChoiceField(
+        label=_("Dimension"), choices=[("", _("All dimensions")), *Dimension.choices], required=False
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("All categories")
+    )
 
 
 class SearchForm(forms.Form):
@@ -102,13 +106,22 @@ def home(request: HttpRequest) -> HttpResponse:
     member = getattr(request.user, "member", None)
     current = []
     if member is not None:
-        current = list(StudyProgress.objects.filter(member=member, completed_at__isnull=True, resource__status=Resource.Status.PUBLISHED)
-                       .select_related("resource").order_by("-last_studied_at", "-started_at")[:3])
+        current = list(
+            StudyProgress.objects.filter(
+                member=member, completed_at__isnull=True, resource__status=Resource.Status.PUBLISHED
+            )
+            .select_related("resource")
+            .order_by("-last_studied_at", "-started_at")[:3]
+        )
     filtered = form.is_bound and any(form.data.get(k) for k in ("kind", "dimension", "category"))
     context = {
-        "form": form, "page_obj": page, "rows": [(r, progress.get(r.pk)) for r in page.object_list], "current": current,
+        "form": form,
+        "page_obj": page,
+        "rows": [(r, progress.get(r.pk)) for r in page.object_list],
+        "current": current,
         "recommendations": [] if filtered else cached_recommendations(request),
-        "querystring": _without_page(request), "search_form": SearchForm(),
+        "querystring": _without_page(request),
+        "search_form": SearchForm(),
         "can_manage": can_manage(request.user),
     }
     return render(request, "learning/home.html", context, status=status)
@@ -121,11 +134,19 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     progress = StudyProgress.objects.filter(member=member, resource=resource).first() if member is not None else None
     studies = member is not None and resource.status == Resource.Status.PUBLISHED
     context = {
-        "resource": resource, "progress": progress, "studies": studies, "tags": list(resource.tags.all()),
-        "points": list(resource.knowledge_points.all()), "editable": can_edit(request.user, resource),
+        "resource": resource,
+        "progress": progress,
+        "studies": studies,
+        "tags": list(resource.tags.all()),
+        "points": list(resource.knowledge_points.all()),
+        "editable": can_edit(request.user, resource),
         "reviewable": can_review(request.user, resource) and resource.created_by_id != request.user.pk,
-        "reflections": list(reflections_visible_to(request.user).filter(resource=resource, hidden_at__isnull=True)
-                            .select_related("member").order_by("-featured_at", "-created_at")[:10]),
+        "reflections": list(
+            reflections_visible_to(request.user)
+            .filter(resource=resource, hidden_at__isnull=True)
+            .select_related("member")
+            .order_by("-featured_at", "-created_at")[:10]
+        ),
         "can_reflect": bool(progress and progress.study_ms > 0),
         "resume": progress.position if progress and not progress.completed_at else 0,
         "interval": int(getattr(settings, "LEARNING_HEARTBEAT_SECONDS", 15)),
@@ -136,8 +157,12 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def media(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The resource's file with Range support (seeking on phones), only for those who may see the resource."""
-    resource = get_or_404(resources_visible_to(request.user).only("id", "file", "content_type", "org_path", "status", "group_wide",
-                                                                    "created_by_id"), pk=pk)
+    resource = get_or_404(
+        resources_visible_to(request.user).only(
+            "id", "file", "content_type", "org_path", "status", "group_wide", "created_by_id"
+        ),
+        pk=pk,
+    )
     if not resource.file:
         raise Http404
     try:
@@ -168,10 +193,21 @@ def search_view(request: HttpRequest) -> HttpResponse:
     more = count > search.COUNT_CAP
     count = min(count, search.COUNT_CAP)
     pages = max(1, -(-count // PAGE_SIZE))
-    return render(request, "learning/search.html", {
-        "form": form, "q": q, "hits": hits, "count": count, "more": more, "page": page_number, "pages": pages,
-        "prev_q": urlencode({"q": q, "page": page_number - 1}), "next_q": urlencode({"q": q, "page": page_number + 1}),
-    })
+    return render(
+        request,
+        "learning/search.html",
+        {
+            "form": form,
+            "q": q,
+            "hits": hits,
+            "count": count,
+            "more": more,
+            "page": page_number,
+            "pages": pages,
+            "prev_q": urlencode({"q": q, "page": page_number - 1}),
+            "next_q": urlencode({"q": q, "page": page_number + 1}),
+        },
+    )
 
 
 def _member_or_404(request: HttpRequest) -> Any:
@@ -187,9 +223,17 @@ def my_map(request: HttpRequest) -> HttpResponse:
     views = maps.member_map(member)
     required = sum(len(v.required) for v in views)
     done = sum(v.required_done for v in views)
-    return render(request, "learning/map.html", {"views": views, "required": required, "done": done,
-                                                 "can_manage": can_manage(request.user),
-                                                 "percent": round(100 * done / required) if required else 100})
+    return render(
+        request,
+        "learning/map.html",
+        {
+            "views": views,
+            "required": required,
+            "done": done,
+            "can_manage": can_manage(request.user),
+            "percent": round(100 * done / required) if required else 100,
+        },
+    )
 
 
 class BranchForm(forms.Form):
@@ -197,8 +241,13 @@ class BranchForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = orgs_visible_to(user, "members.view").filter(  # type: ignore[attr-defined]
-            kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], ended_at__isnull=True).order_by("path")
+        self.fields["org"].queryset = (
+            orgs_visible_to(user, "members.view")
+            .filter(  # type: ignore[attr-defined]
+                kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], ended_at__isnull=True
+            )
+            .order_by("path")
+        )
 
 
 @login_required
@@ -218,21 +267,39 @@ def branch_map(request: HttpRequest) -> HttpResponse:
     rows = maps.branch_map(org=org, acting_user=request.user)
     dims = [(d, label) for d, label in Dimension.choices]
     table = [(r, [r.by_dimension[d] for d, _l in dims]) for r in rows]
-    return render(request, "learning/branch_map.html", {"form": form, "org": org, "table": table, "dims": dims, "rows": rows})
+    return render(
+        request, "learning/branch_map.html", {"form": form, "org": org, "table": table, "dims": dims, "rows": rows}
+    )
 
 
 @login_required
 def course_list(request: HttpRequest) -> HttpResponse:
-    qs = courses_visible_to(request.user).filter(status="published").select_related("org").order_by("-published_at", "-id")
+    qs = (
+        courses_visible_to(request.user)
+        .filter(status="published")
+        .select_related("org")
+        .order_by("-published_at", "-id")
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     drafts = courses_visible_to(request.user).exclude(status="published").order_by("-updated_at")[:20]
-    return render(request, "learning/courses.html", {"page_obj": page, "drafts": drafts, "querystring": "",
-                                                     "can_manage": can_manage(request.user)})
+    return render(
+        request,
+        "learning/courses.html",
+        {"page_obj": page, "drafts": drafts, "querystring": "", "can_manage": can_manage(request.user)},
+    )
 
 
 @login_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_or_404(courses_visible_to(request.user).select_related("org"), pk=pk)
     cp = course_progress(getattr(request.user, "member", None), course)
-    return render(request, "learning/course.html", {"course": course, "cp": cp, "editable": can_edit(request.user, course),
-                                                    "reviewable": can_review(request.user, course) and course.created_by_id != request.user.pk})
+    return render(
+        request,
+        "learning/course.html",
+        {
+            "course": course,
+            "cp": cp,
+            "editable": can_edit(request.user, course),
+            "reviewable": can_review(request.user, course) and course.created_by_id != request.user.pk,
+        },
+    )

@@ -52,21 +52,44 @@ class ResourceForm(forms.Form):
     org = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=Org.objects.none())
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Resource.Kind.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    summary = forms.CharField(label=gettext_lazy("Summary"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    body = forms.CharField(label=gettext_lazy("Text (articles)"), required=False, widget=forms.Textarea(attrs={"rows": 10}),
-                           help_text=gettext_lazy("HTML paragraphs, headings, lists, tables, links and images; anything else is removed."))
-    file = forms.FileField(label=gettext_lazy("File"), required=False,
-                           help_text=gettext_lazy("Video MP4/WebM, audio MP3/M4A/WAV, PDF or PPTX; checked by content."))
-    duration = forms.IntegerField(label=gettext_lazy("Length in seconds"), required=False, min_value=0, max_value=24 * 3600,
-                                  help_text=gettext_lazy("Read from the file when possible; needed for WebM."))
-    transcript = forms.CharField(label=gettext_lazy("Transcript"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    summary = forms.CharField(
+        label=gettext_lazy("Summary"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    body = forms.CharField(
+        label=gettext_lazy("Text (articles)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=gettext_lazy("HTML paragraphs, headings, lists, tables, links and images; anything else is removed."),
+    )
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        required=False,
+        help_text=gettext_lazy("Video MP4/WebM, audio MP3/M4A/WAV, PDF or PPTX; checked by content."),
+    )
+    duration = forms.IntegerField(
+        label=gettext_lazy("Length in seconds"),
+        required=False,
+        min_value=0,
+        max_value=24 * 3600,
+        help_text=gettext_lazy("Read from the file when possible; needed for WebM."),
+    )
+    transcript = forms.CharField(
+        label=gettext_lazy("Transcript"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     category = forms.ModelChoiceField(label=gettext_lazy("Category"), queryset=Category.objects.all(), required=False)
-    dimension = forms.ChoiceField(label=gettext_lazy("Dimension"), choices=[("", "—"), *Dimension.choices], required=False)
-    target_roles = forms.MultipleChoiceField(label=gettext_lazy("For"), choices=LearnerRole.choices, required=False,
-                                             widget=forms.CheckboxSelectMultiple)
-    tags = forms.CharField(label=gettext_lazy("Tags"), required=False, max_length=400, help_text=gettext_lazy("Separate with commas."))
+    dimension = forms.ChoiceField(
+        label=gettext_lazy("Dimension"), choices=[("", "—"), *Dimension.choices], required=False
+    )
+    target_roles = forms.MultipleChoiceField(
+        label=gettext_lazy("For"), choices=LearnerRole.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tags = forms.CharField(
+        label=gettext_lazy("Tags"), required=False, max_length=400, help_text=gettext_lazy("Separate with commas.")
+    )
     knowledge_points = forms.CharField(label=gettext_lazy("Knowledge points"), required=False, max_length=800)
-    group_wide = forms.BooleanField(label=gettext_lazy("Publish to the whole group (reviewed by the group's committee)"), required=False)
+    group_wide = forms.BooleanField(
+        label=gettext_lazy("Publish to the whole group (reviewed by the group's committee)"), required=False
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,10 +97,21 @@ class ResourceForm(forms.Form):
 
 
 def _resource_fields(r: Resource) -> dict[str, Any]:
-    return {"org": r.org_id, "kind": r.kind, "title": r.title, "summary": r.summary, "body": r.body, "duration": r.duration,
-            "transcript": r.transcript, "category": r.category_id, "dimension": r.dimension, "target_roles": r.roles,
-            "tags": ", ".join(r.tags.values_list("name", flat=True)), "group_wide": r.group_wide,
-            "knowledge_points": ", ".join(r.knowledge_points.values_list("name", flat=True))}
+    return {
+        "org": r.org_id,
+        "kind": r.kind,
+        "title": r.title,
+        "summary": r.summary,
+        "body": r.body,
+        "duration": r.duration,
+        "transcript": r.transcript,
+        "category": r.category_id,
+        "dimension": r.dimension,
+        "target_roles": r.roles,
+        "tags": ", ".join(r.tags.values_list("name", flat=True)),
+        "group_wide": r.group_wide,
+        "knowledge_points": ", ".join(r.knowledge_points.values_list("name", flat=True)),
+    }
 
 
 @login_required
@@ -88,16 +122,33 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise Http404
     if not _authoring_orgs(request.user).exists():
         raise Http404
-    form = ResourceForm(request.POST or None, request.FILES or None, user=request.user,
-                        initial=_resource_fields(resource) if resource else None)
+    form = ResourceForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial=_resource_fields(resource) if resource else None,
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             saved = services.resource_save(
-                acting_user=request.user, resource=resource, org=d["org"], kind=d["kind"], title=d["title"], summary=d["summary"],
-                body=d["body"], transcript=d["transcript"], upload=d["file"], duration=d["duration"], category=d["category"],
-                tags=d["tags"], knowledge_points=d["knowledge_points"], target_roles=d["target_roles"], dimension=d["dimension"],
-                group_wide=d["group_wide"])
+                acting_user=request.user,
+                resource=resource,
+                org=d["org"],
+                kind=d["kind"],
+                title=d["title"],
+                summary=d["summary"],
+                body=d["body"],
+                transcript=d["transcript"],
+                upload=d["file"],
+                duration=d["duration"],
+                category=d["category"],
+                tags=d["tags"],
+                knowledge_points=d["knowledge_points"],
+                target_roles=d["target_roles"],
+                dimension=d["dimension"],
+                group_wide=d["group_wide"],
+            )
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
@@ -123,7 +174,9 @@ def shared_action(request: HttpRequest, kind: str, pk: int, action: str) -> Http
             services.shared_submit(item=item, acting_user=request.user)
             messages.success(request, _("Submitted for review."))
         elif action in ("approve", "reject"):
-            services.shared_review(item=item, approve=action == "approve", note=request.POST.get("note", ""), acting_user=request.user)
+            services.shared_review(
+                item=item, approve=action == "approve", note=request.POST.get("note", ""), acting_user=request.user
+            )
             messages.success(request, _("Published.") if action == "approve" else _("Returned to the author."))
         elif action == "withdraw":
             services.shared_withdraw(item=item, acting_user=request.user)
@@ -139,7 +192,12 @@ def shared_action(request: HttpRequest, kind: str, pk: int, action: str) -> Http
 def review(request: HttpRequest) -> HttpResponse:
     """The committee admin's queue: resources and courses submitted in their subtree."""
     resources = list(review_queue(request.user).select_related("org", "created_by").order_by("submitted_at")[:100])
-    courses = list(courses_visible_to(request.user).filter(status=Course.Status.PENDING).select_related("org").order_by("submitted_at")[:100])
+    courses = list(
+        courses_visible_to(request.user)
+        .filter(status=Course.Status.PENDING)
+        .select_related("org")
+        .order_by("submitted_at")[:100]
+    )
     if not resources and not courses and not orgs_visible_to(request.user, "orgs.manage").exists():
         raise Http404
     return render(request, "learning/review.html", {"resources": resources, "courses": courses})
@@ -148,16 +206,28 @@ def review(request: HttpRequest) -> HttpResponse:
 class CourseForm(forms.Form):
     org = forms.ModelChoiceField(label=gettext_lazy("Owner"), queryset=Org.objects.none())
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    description = forms.CharField(label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    resources = forms.ModelMultipleChoiceField(label=gettext_lazy("Resources, in order"), queryset=Resource.objects.none(),
-                                               widget=forms.SelectMultiple(attrs={"size": 10}))
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    resources = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Resources, in order"),
+        queryset=Resource.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
     rule = forms.ChoiceField(label=gettext_lazy("Completion rule"), choices=Course.Rule.choices)
-    required_count = forms.IntegerField(label=gettext_lazy("Items to complete"), required=False, min_value=0, max_value=500)
-    required_minutes = forms.IntegerField(label=gettext_lazy("Minutes to study"), required=False, min_value=0, max_value=100_000)
+    required_count = forms.IntegerField(
+        label=gettext_lazy("Items to complete"), required=False, min_value=0, max_value=500
+    )
+    required_minutes = forms.IntegerField(
+        label=gettext_lazy("Minutes to study"), required=False, min_value=0, max_value=100_000
+    )
     exam_id = forms.IntegerField(label=gettext_lazy("Quiz (exam id, optional)"), required=False, min_value=1)
-    dimension = forms.ChoiceField(label=gettext_lazy("Dimension"), choices=[("", "—"), *Dimension.choices], required=False)
-    target_roles = forms.MultipleChoiceField(label=gettext_lazy("For"), choices=LearnerRole.choices, required=False,
-                                             widget=forms.CheckboxSelectMultiple)
+    dimension = forms.ChoiceField(
+        label=gettext_lazy("Dimension"), choices=[("", "—"), *Dimension.choices], required=False
+    )
+    target_roles = forms.MultipleChoiceField(
+        label=gettext_lazy("For"), choices=LearnerRole.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     group_wide = forms.BooleanField(label=gettext_lazy("Publish to the whole group"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -173,30 +243,55 @@ def course_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise Http404
     initial = None
     if course is not None:
-        initial = {"org": course.org_id, "title": course.title, "description": course.description, "rule": course.rule,
-                   "required_count": course.required_count, "required_minutes": course.required_minutes, "exam_id": course.exam_id,
-                   "dimension": course.dimension, "target_roles": course.roles, "group_wide": course.group_wide,
-                   "resources": [i.resource_id for i in course.items.all()]}
+        initial = {
+            "org": course.org_id,
+            "title": course.title,
+            "description": course.description,
+            "rule": course.rule,
+            "required_count": course.required_count,
+            "required_minutes": course.required_minutes,
+            "exam_id": course.exam_id,
+            "dimension": course.dimension,
+            "target_roles": course.roles,
+            "group_wide": course.group_wide,
+            "resources": [i.resource_id for i in course.items.all()],
+        }
     form = CourseForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         order = [int(x) for x in request.POST.getlist("resources") if x.isdigit()]
         chosen = sorted(d["resources"], key=lambda r: order.index(r.pk) if r.pk in order else 0)
         try:
-            saved = services.course_save(acting_user=request.user, course=course, org=d["org"], title=d["title"], resources=chosen,
-                                         description=d["description"], rule=d["rule"], required_count=d["required_count"] or 0,
-                                         required_minutes=d["required_minutes"] or 0, exam_id=d["exam_id"], dimension=d["dimension"],
-                                         target_roles=d["target_roles"], group_wide=d["group_wide"])
+            saved = services.course_save(
+                acting_user=request.user,
+                course=course,
+                org=d["org"],
+                title=d["title"],
+                resources=chosen,
+                description=d["description"],
+                rule=d["rule"],
+                required_count=d["required_count"] or 0,
+                required_minutes=d["required_minutes"] or 0,
+                exam_id=d["exam_id"],
+                dimension=d["dimension"],
+                target_roles=d["target_roles"],
+                group_wide=d["group_wide"],
+            )
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Course saved as a draft."))
             return redirect("learning:course", pk=saved.pk)
-    return render(request, "learning/course_form.html", {"form": form, "course": course},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "learning/course_form.html",
+        {"form": form, "course": course},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # --- learning maps ----------------------------------------------------------------------------------------
+
 
 class MapForm(forms.Form):
     org = forms.ModelChoiceField(label=gettext_lazy("Organisation"), queryset=Org.objects.none())
@@ -205,7 +300,9 @@ class MapForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = orgs_visible_to(user, "members.manage").filter(ended_at__isnull=True).order_by("path")  # type: ignore[attr-defined]
+        self.fields["org"].queryset = (
+            orgs_visible_to(user, "members.manage").filter(ended_at__isnull=True).order_by("path")
+        )  # type: ignore[attr-defined]
 
 
 class MapItemForm(forms.Form):
@@ -231,14 +328,20 @@ def map_list(request: HttpRequest) -> HttpResponse:
     form = MapForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            lm = maps.map_save(org=form.cleaned_data["org"], role=form.cleaned_data["role"], title=form.cleaned_data["title"],
-                               acting_user=request.user)
+            lm = maps.map_save(
+                org=form.cleaned_data["org"],
+                role=form.cleaned_data["role"],
+                title=form.cleaned_data["title"],
+                acting_user=request.user,
+            )
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
             return redirect("learning:map_detail", pk=lm.pk)
     rows = _maps_managed(request.user).select_related("org").order_by("org_path", "role")
-    return render(request, "learning/maps.html", {"form": form, "maps": rows}, status=400 if request.method == "POST" else 200)
+    return render(
+        request, "learning/maps.html", {"form": form, "maps": rows}, status=400 if request.method == "POST" else 200
+    )
 
 
 @login_required
@@ -248,16 +351,26 @@ def map_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            maps.map_item_set(learning_map=lm, resource=d["resource"], dimension=d["dimension"], required=d["required"], post=d["post"],
-                              acting_user=request.user)
+            maps.map_item_set(
+                learning_map=lm,
+                resource=d["resource"],
+                dimension=d["dimension"],
+                required=d["required"],
+                post=d["post"],
+                acting_user=request.user,
+            )
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Added to the map."))
             return redirect("learning:map_detail", pk=lm.pk)
     items = lm.items.select_related("resource").order_by("dimension", "-required", "position")
-    return render(request, "learning/map_detail.html", {"map": lm, "items": items, "form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "learning/map_detail.html",
+        {"map": lm, "items": items, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required

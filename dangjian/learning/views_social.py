@@ -27,10 +27,16 @@ PAGE_SIZE = 20
 
 
 class ReflectionForm(forms.Form):
-    resource = forms.ModelChoiceField(label=gettext_lazy("On"), queryset=Resource.objects.none(), required=False,
-                                      empty_label=gettext_lazy("My study in general"))
+    resource = forms.ModelChoiceField(
+        label=gettext_lazy("On"),
+        queryset=Resource.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("My study in general"),
+    )
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    body = forms.CharField(label=gettext_lazy("Reflection"), widget=forms.Textarea(attrs={"rows": 8}), max_length=10_000)
+    body = forms.CharField(
+        label=gettext_lazy("Reflection"), widget=forms.Textarea(attrs={"rows": 8}), max_length=10_000
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,9 +50,17 @@ def reflection_list(request: HttpRequest) -> HttpResponse:
     qs = reflections_visible_to(request.user).select_related("member", "resource").order_by("-created_at", "-id")
     featured = list(qs.filter(featured_at__isnull=False, hidden_at__isnull=True).order_by("-featured_at")[:5])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "learning/reflections.html", {"page_obj": page, "featured": featured, "querystring": "",
-                                                         "can_write": getattr(request.user, "member", None) is not None,
-                                                         "can_manage": can_manage(request.user)})
+    return render(
+        request,
+        "learning/reflections.html",
+        {
+            "page_obj": page,
+            "featured": featured,
+            "querystring": "",
+            "can_write": getattr(request.user, "member", None) is not None,
+            "can_manage": can_manage(request.user),
+        },
+    )
 
 
 @login_required
@@ -58,13 +72,17 @@ def reflection_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            r = reflections.reflection_write(acting_user=request.user, title=d["title"], body=d["body"], resource=d["resource"])
+            r = reflections.reflection_write(
+                acting_user=request.user, title=d["title"], body=d["body"], resource=d["resource"]
+            )
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Reflection shared with your branch."))
             return redirect("learning:reflection", pk=r.pk)
-    return render(request, "learning/reflection_form.html", {"form": form}, status=400 if request.method == "POST" else 200)
+    return render(
+        request, "learning/reflection_form.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
 
 
 @login_required
@@ -76,8 +94,11 @@ def reflection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         comments = comments.filter(hidden_at__isnull=True)
     member = getattr(request.user, "member", None)
     liked = member is not None and r.likes.filter(member=member).exists()
-    return render(request, "learning/reflection.html", {"r": r, "comments": comments, "moderate": moderate, "liked": liked,
-                                                        "member": member})
+    return render(
+        request,
+        "learning/reflection.html",
+        {"r": r, "comments": comments, "moderate": moderate, "liked": liked, "member": member},
+    )
 
 
 def _visible(request: HttpRequest, pk: int) -> Any:
@@ -97,8 +118,9 @@ def reflection_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
         elif action in ("feature", "unfeature"):
             reflections.reflection_feature(reflection=r, featured=action == "feature", acting_user=request.user)
         elif action in ("hide", "restore"):
-            reflections.reflection_moderate(reflection=r, hidden=action == "hide", reason=request.POST.get("reason", ""),
-                                            acting_user=request.user)
+            reflections.reflection_moderate(
+                reflection=r, hidden=action == "hide", reason=request.POST.get("reason", ""), acting_user=request.user
+            )
         else:
             raise Http404
     except DomainError as exc:
@@ -115,7 +137,9 @@ def comment_action(request: HttpRequest, pk: int, comment: int, action: str) -> 
     if action not in ("hide", "restore"):
         raise Http404
     try:
-        reflections.comment_moderate(comment=c, hidden=action == "hide", reason=request.POST.get("reason", ""), acting_user=request.user)
+        reflections.comment_moderate(
+            comment=c, hidden=action == "hide", reason=request.POST.get("reason", ""), acting_user=request.user
+        )
     except DomainError as exc:
         return refused(request, exc, reflection_detail, r.pk)
     return redirect("learning:reflection", pk=r.pk)

@@ -18,21 +18,40 @@ from .selectors import review_queue
 def learning_items(user: Any, section: WorkbenchSection) -> None:
     member = getattr(user, "member", None)
     if member is not None:
-        current = (StudyProgress.objects.filter(member=member, completed_at__isnull=True, resource__status="published")
-                   .select_related("resource").order_by("-last_studied_at", "-started_at").first())
+        current = (
+            StudyProgress.objects.filter(member=member, completed_at__isnull=True, resource__status="published")
+            .select_related("resource")
+            .order_by("-last_studied_at", "-started_at")
+            .first()
+        )
         if current is not None:
-            section.todos.append(WorkItem(
-                title=_("Continue studying: %(title)s (%(p)d%%)") % {"title": current.resource.title, "p": current.percent},
-                url=reverse("learning:resource", args=[current.resource_id]), module="learning"))
+            section.todos.append(
+                WorkItem(
+                    title=_("Continue studying: %(title)s (%(p)d%%)")
+                    % {"title": current.resource.title, "p": current.percent},
+                    url=reverse("learning:resource", args=[current.resource_id]),
+                    module="learning",
+                )
+            )
         from .maps import map_gaps
 
         gaps = map_gaps(member)
         if gaps:
-            section.todos.append(WorkItem(
-                title=_("%(n)d required items open in your learning map") % {"n": len(gaps)},
-                url=reverse("learning:map"), module="learning"))
+            section.todos.append(
+                WorkItem(
+                    title=_("%(n)d required items open in your learning map") % {"n": len(gaps)},
+                    url=reverse("learning:map"),
+                    module="learning",
+                )
+            )
     if scope_paths(user, "orgs.manage"):
         pending = review_queue(user).count()
         if pending:
-            section.todos.append(WorkItem(title=_("%(n)d learning resources wait for your review") % {"n": pending},
-                                          url=reverse("learning:review"), level="high", module="learning"))
+            section.todos.append(
+                WorkItem(
+                    title=_("%(n)d learning resources wait for your review") % {"n": pending},
+                    url=reverse("learning:review"),
+                    level="high",
+                    module="learning",
+                )
+            )

@@ -46,16 +46,34 @@ def _member(request: HttpRequest) -> Any:
 
 
 @router.get("/mine", response=MyMeetingsOut)
-def my_meetings(request: HttpRequest, upcoming: bool = False, page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=200)) -> dict[str, Any]:  # type: ignore[type-arg]
+def my_meetings(
+    request: HttpRequest, upcoming: bool = False, page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=200)
+) -> dict[str, Any]:  # type: ignore[type-arg]
     from django.utils import timezone
 
-    qs = Attendance.objects.filter(member=_member(request)).select_related("meeting", "meeting__org").order_by("-meeting__starts_at")
+    qs = (
+        Attendance.objects.filter(member=_member(request))
+        .select_related("meeting", "meeting__org")
+        .order_by("-meeting__starts_at")
+    )
     if upcoming:
         qs = qs.filter(meeting__starts_at__gte=timezone.now()).order_by("meeting__starts_at")
     start = (page - 1) * page_size
-    items = [MyMeetingOut(id=a.meeting_id, type=a.meeting.type, type_label=str(a.meeting.get_type_display()), topic=a.meeting.topic,
-                          starts_at=a.meeting.starts_at, place=a.meeting.place, online_link=a.meeting.online_link, org_name=a.meeting.org.name,
-                          meeting_status=a.meeting.status, my_status=a.status) for a in qs[start : start + page_size]]
+    items = [
+        MyMeetingOut(
+            id=a.meeting_id,
+            type=a.meeting.type,
+            type_label=str(a.meeting.get_type_display()),
+            topic=a.meeting.topic,
+            starts_at=a.meeting.starts_at,
+            place=a.meeting.place,
+            online_link=a.meeting.online_link,
+            org_name=a.meeting.org.name,
+            meeting_status=a.meeting.status,
+            my_status=a.status,
+        )
+        for a in qs[start : start + page_size]
+    ]
     return {"items": items, "count": qs.count()}
 
 
@@ -101,7 +119,19 @@ def minutes(request: HttpRequest, meeting_id: int) -> MinutesOut:
     """Minutes of a meeting the caller attended (or governs)."""
     meeting = get_or_404(meetings_visible_to(request.user).select_related("org"), pk=meeting_id)
     mine = my_attendance(request.user, meeting)
-    if not (has_org_perm(request.user, meeting.org, "members.manage") or (mine and mine.status == Attendance.Status.PRESENT)):
+    if not (
+        has_org_perm(request.user, meeting.org, "members.manage") or (mine and mine.status == Attendance.Status.PRESENT)
+    ):
         raise Http404
-    motions = [{"title": m.title, "yes": m.yes, "no": m.no, "abstain": m.abstain, "passed": m.passed} for m in meeting.motions.all()]
-    return MinutesOut(id=meeting.pk, topic=meeting.topic, starts_at=meeting.starts_at, minutes=meeting.minutes, decisions=meeting.decisions, motions=motions)
+    motions = [
+        {"title": m.title, "yes": m.yes, "no": m.no, "abstain": m.abstain, "passed": m.passed}
+        for m in meeting.motions.all()
+    ]
+    return MinutesOut(
+        id=meeting.pk,
+        topic=meeting.topic,
+        starts_at=meeting.starts_at,
+        minutes=meeting.minutes,
+        decisions=meeting.decisions,
+        motions=motions,
+    )

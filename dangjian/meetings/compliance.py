@@ -32,7 +32,10 @@ PERIOD_KINDS = ("month", "quarter", "year")
 
 def frequencies() -> dict[str, str]:
     stored = Setting.objects.filter(key="meetings.frequencies").values_list("value", flat=True).first() or {}
-    return {**DEFAULT_FREQUENCIES, **{k: v for k, v in stored.items() if k in DEFAULT_FREQUENCIES and v in (*PERIOD_KINDS, "off")}}
+    return {
+        **DEFAULT_FREQUENCIES,
+        **{k: v for k, v in stored.items() if k in DEFAULT_FREQUENCIES and v in (*PERIOD_KINDS, "off")},
+    }
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,10 @@ class Period:
         """The period in local time (Asia/Shanghai) as aware datetimes: a meeting at 23:30 on 31 March
         Beijing time belongs to Q1 whatever the server's clock zone."""
         tz = timezone.get_default_timezone()
-        return (dt.datetime.combine(self.start, dt.time.min, tzinfo=tz), dt.datetime.combine(self.end, dt.time.min, tzinfo=tz))
+        return (
+            dt.datetime.combine(self.start, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(self.end, dt.time.min, tzinfo=tz),
+        )
 
     def months(self) -> int:
         return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
@@ -135,7 +141,9 @@ def _units_in(freq: str, period: Period, today: dt.date) -> tuple[int, int]:
     return need, due
 
 
-def compliance_grid(*, root: Org, period: Period, branches: Any = None, today: dt.date | None = None) -> list[BranchRow]:
+def compliance_grid(
+    *, root: Org, period: Period, branches: Any = None, today: dt.date | None = None
+) -> list[BranchRow]:
     """Per branch under ``root``: required, held, planned and due for every meeting type, in four queries.
 
     A monthly requirement is met by a meeting in *each* month (two in March do not make up for none in
@@ -143,18 +151,38 @@ def compliance_grid(*, root: Org, period: Period, branches: Any = None, today: d
     """
     today = today or timezone.localdate()
     freq = frequencies()
-    branch_list = list(branches if branches is not None else Org.objects.filter(
-        path__startswith=root.path, kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], ended_at__isnull=True, is_cloud=False).order_by("path"))
+    branch_list = list(
+        branches
+        if branches is not None
+        else Org.objects.filter(
+            path__startswith=root.path,
+            kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH],
+            ended_at__isnull=True,
+            is_cloud=False,
+        ).order_by("path")
+    )
     start, end = period.bounds()
     tz = timezone.get_default_timezone()
-    buckets = (Meeting.objects.filter(org_path__startswith=root.path, starts_at__gte=start, starts_at__lt=end)
-               .exclude(status=Meeting.Status.CANCELLED)
-               .values("org_path", "type", "audience_group_id", month=TruncMonth("starts_at", tzinfo=tz))
-               .annotate(held=Count("id", filter=Q(status=Meeting.Status.HELD)), planned=Count("id", filter=Q(status=Meeting.Status.PLANNED))))
-    with_committee = set(OrgPost.objects.filter(org__in=branch_list, ended_on__isnull=True).values("org_id").annotate(n=Count("id"))
-                         .filter(n__gte=3).values_list("org_id", flat=True))
+    buckets = (
+        Meeting.objects.filter(org_path__startswith=root.path, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .values("org_path", "type", "audience_group_id", month=TruncMonth("starts_at", tzinfo=tz))
+        .annotate(
+            held=Count("id", filter=Q(status=Meeting.Status.HELD)),
+            planned=Count("id", filter=Q(status=Meeting.Status.PLANNED)),
+        )
+    )
+    with_committee = set(
+        OrgPost.objects.filter(org__in=branch_list, ended_on__isnull=True)
+        .values("org_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=3)
+        .values_list("org_id", flat=True)
+    )
     group_counts: dict[str, int] = {}
-    for path in Org.objects.filter(path__startswith=root.path, kind=Org.Kind.GROUP, ended_at__isnull=True).values_list("path", flat=True):
+    for path in Org.objects.filter(path__startswith=root.path, kind=Org.Kind.GROUP, ended_at__isnull=True).values_list(
+        "path", flat=True
+    ):
         for k in range(len(path) - Org.steplen, 0, -Org.steplen):
             group_counts[path[:k]] = group_counts.get(path[:k], 0) + 1
     branch_paths = {b.path for b in branch_list}
@@ -166,7 +194,10 @@ def compliance_grid(*, root: Org, period: Period, branches: Any = None, today: d
         if owner is None:
             continue
         month, kind = bucket["month"], bucket["type"]
-        unit = (bucket["audience_group_id"] if kind == MeetingType.GROUP else None, *_unit(freq[kind] if freq[kind] != "off" else "year", month.year, month.month))
+        unit = (
+            bucket["audience_group_id"] if kind == MeetingType.GROUP else None,
+            *_unit(freq[kind] if freq[kind] != "off" else "year", month.year, month.month),
+        )
         if bucket["held"]:
             held.setdefault((owner, kind), set()).add(unit)
         if bucket["planned"]:
@@ -184,7 +215,9 @@ def compliance_grid(*, root: Org, period: Period, branches: Any = None, today: d
                 need, due = need * n, due * n
             h = held.get((b.path, t), set())
             p = planned.get((b.path, t), set()) - h
-            row.cells.append(Cell(type=t, required=need, held=min(len(h), need) if need else len(h), planned=len(p), due=due))
+            row.cells.append(
+                Cell(type=t, required=need, held=min(len(h), need) if need else len(h), planned=len(p), due=due)
+            )
         rows.append(row)
     return rows
 
@@ -200,7 +233,11 @@ def missing_for_reminder(*, today: dt.date, days_before: int = 7) -> list[tuple[
         for root in roots:
             for row in compliance_grid(root=root, period=period):
                 for cell in row.cells:
-                    if DEFAULT_FREQUENCIES.get(cell.type) == kind and frequencies()[cell.type] == kind and cell.held < cell.required:
+                    if (
+                        DEFAULT_FREQUENCIES.get(cell.type) == kind
+                        and frequencies()[cell.type] == kind
+                        and cell.held < cell.required
+                    ):
                         out.append((row.org, cell, period))
     return out
 
@@ -212,4 +249,6 @@ def type_label(t: str) -> str:
 def summary_rows(grid: list[BranchRow]) -> list[list[Any]]:
     """Rows for the upward report: branch, then held/required per type, then the overall state."""
     state = {"green": _("Complete"), "yellow": _("Planned"), "red": _("Missing"), "grey": "—"}
-    return [[r.org.name, *[f"{c.held}/{c.required}" if c.required else "—" for c in r.cells], state[r.colour]] for r in grid]
+    return [
+        [r.org.name, *[f"{c.held}/{c.required}" if c.required else "—" for c in r.cells], state[r.colour]] for r in grid
+    ]

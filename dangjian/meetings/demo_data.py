@@ -17,7 +17,14 @@ from dangjian.orgs.models import Member, Org, OrgPost
 from .models import Attendance, Meeting, MeetingType
 
 TOPICS: dict[str, list[str]] = {
-    MeetingType.THEME_DAY: ["重温入党誓词", "学习贯彻党的二十大精神", "志愿服务进社区", "参观红色教育基地", "安全生产主题党日", "岗位建功主题实践"],
+    MeetingType.THEME_DAY: [
+        "重温入党誓词",
+        "学习贯彻党的二十大精神",
+        "志愿服务进社区",
+        "参观红色教育基地",
+        "安全生产主题党日",
+        "岗位建功主题实践",
+    ],
     MeetingType.GENERAL: ["学习传达上级精神", "讨论发展对象", "年度工作总结"],
     MeetingType.COMMITTEE: ["研究本月党建工作", "研究党员发展工作", "部署主题党日活动"],
     MeetingType.LECTURE: ["学习新党章", "弘扬伟大建党精神", "新时代国企党建"],
@@ -52,8 +59,16 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 def seed(*, today: dt.date, members: int, seed: int = 1, out: Any = None) -> dict[str, int]:
     rng = random.Random(seed * 7 + 3)
     months = 12 if members <= 200_000 else 3
-    branches = list(Org.objects.filter(kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], is_cloud=False).order_by("path"))
-    committees = set(OrgPost.objects.filter(ended_on__isnull=True).values("org_id").annotate(n=Count("id")).filter(n__gte=3).values_list("org_id", flat=True))
+    branches = list(
+        Org.objects.filter(kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], is_cloud=False).order_by("path")
+    )
+    committees = set(
+        OrgPost.objects.filter(ended_on__isnull=True)
+        .values("org_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=3)
+        .values_list("org_id", flat=True)
+    )
     groups: dict[str, list[Org]] = {}
     for g in Org.objects.filter(kind=Org.Kind.GROUP):
         groups.setdefault(g.path[: -Org.steplen], []).append(g)
@@ -69,12 +84,39 @@ def seed(*, today: dt.date, members: int, seed: int = 1, out: Any = None) -> dic
             # About one branch in six forgets last month's theme day, one in four has no lecture yet this quarter.
             skip_theme = back == 1 and bi % 6 == 0
             if not skip_theme and (past or back == 0):
-                rows.append(_meeting(b, MeetingType.THEME_DAY, day if past else max(today + dt.timedelta(days=3), day), rng, held=past))
+                rows.append(
+                    _meeting(
+                        b,
+                        MeetingType.THEME_DAY,
+                        day if past else max(today + dt.timedelta(days=3), day),
+                        rng,
+                        held=past,
+                    )
+                )
             if b.pk in committees and past:
-                rows.append(_meeting(b, MeetingType.COMMITTEE, day - dt.timedelta(days=2), rng, held=True, audience=Meeting.Audience.COMMITTEE))
+                rows.append(
+                    _meeting(
+                        b,
+                        MeetingType.COMMITTEE,
+                        day - dt.timedelta(days=2),
+                        rng,
+                        held=True,
+                        audience=Meeting.Audience.COMMITTEE,
+                    )
+                )
             for g in groups.get(b.path, []):
                 if past:
-                    rows.append(_meeting(b, MeetingType.GROUP, day + dt.timedelta(days=1), rng, held=True, audience=Meeting.Audience.GROUP, group=g))
+                    rows.append(
+                        _meeting(
+                            b,
+                            MeetingType.GROUP,
+                            day + dt.timedelta(days=1),
+                            rng,
+                            held=True,
+                            audience=Meeting.Audience.GROUP,
+                            group=g,
+                        )
+                    )
             if month.month in (2, 5, 8, 11) and past:
                 rows.append(_meeting(b, MeetingType.GENERAL, day + dt.timedelta(days=2), rng, held=True))
             if month.month in (3, 6, 9, 12) and past and not (bi % 4 == 0 and back < 3):
@@ -85,9 +127,14 @@ def seed(*, today: dt.date, members: int, seed: int = 1, out: Any = None) -> dic
         coming = MeetingType.GENERAL if bi % 2 == 0 else MeetingType.LECTURE
         rows.append(_meeting(b, coming, today + dt.timedelta(days=2 + bi % 5), rng, held=False))
     q = connection.ops.quote_name
-    t = {"att": q(Attendance._meta.db_table), "meeting": q(Meeting._meta.db_table), "member": q(Member._meta.db_table),
-         "fact": q(Fact._meta.db_table), "true": "TRUE" if connection.vendor == "postgresql" else "1",
-         "false": "FALSE" if connection.vendor == "postgresql" else "0"}
+    t = {
+        "att": q(Attendance._meta.db_table),
+        "meeting": q(Meeting._meta.db_table),
+        "member": q(Member._meta.db_table),
+        "fact": q(Fact._meta.db_table),
+        "true": "TRUE" if connection.vendor == "postgresql" else "1",
+        "false": "FALSE" if connection.vendor == "postgresql" else "0",
+    }
     with transaction.atomic():
         first_id = (Meeting.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
         Meeting.objects.bulk_create(rows, batch_size=5000)
@@ -101,13 +148,30 @@ def seed(*, today: dt.date, members: int, seed: int = 1, out: Any = None) -> dic
     return {"meetings": len(rows), "attendances": attendances}
 
 
-def _meeting(org: Org, type_: str, day: dt.date, rng: random.Random, *, held: bool, audience: str = Meeting.Audience.BRANCH, group: Org | None = None) -> Meeting:
+def _meeting(
+    org: Org,
+    type_: str,
+    day: dt.date,
+    rng: random.Random,
+    *,
+    held: bool,
+    audience: str = Meeting.Audience.BRANCH,
+    group: Org | None = None,
+) -> Meeting:
     topic = rng.choice(TOPICS[type_])
-    return Meeting(org=org, org_path=org.path, type=type_, topic=topic, starts_at=_at(day, rng.choice([9, 14, 15])),
-                   place=rng.choice(PLACES), audience=audience, audience_group=group,
-                   status=Meeting.Status.HELD if held else Meeting.Status.PLANNED,
-                   minutes=f"会议由支部书记主持。{topic}。与会党员结合岗位实际进行了交流发言。" if held else "",
-                   agenda="一、集中学习\n二、交流发言\n三、部署下阶段工作")
+    return Meeting(
+        org=org,
+        org_path=org.path,
+        type=type_,
+        topic=topic,
+        starts_at=_at(day, rng.choice([9, 14, 15])),
+        place=rng.choice(PLACES),
+        audience=audience,
+        audience_group=group,
+        status=Meeting.Status.HELD if held else Meeting.Status.PLANNED,
+        minutes=f"会议由支部书记主持。{topic}。与会党员结合岗位实际进行了交流发言。" if held else "",
+        agenda="一、集中学习\n二、交流发言\n三、部署下阶段工作",
+    )
 
 
 def _committee_attendance(first_id: int) -> None:
@@ -116,9 +180,20 @@ def _committee_attendance(first_id: int) -> None:
     by_org: dict[int, list[int]] = {}
     for org_id, member_id in posts:
         by_org.setdefault(org_id, []).append(member_id)
-    rows = [Attendance(meeting_id=m.pk, member_id=mid, can_vote=True, status=Attendance.Status.PRESENT, signed_in_at=m.starts_at, method="recorder")
-            for m in Meeting.objects.filter(id__gte=first_id, audience=Meeting.Audience.COMMITTEE).only("id", "org_id", "starts_at")
-            for mid in by_org.get(m.org_id, [])]
+    rows = [
+        Attendance(
+            meeting_id=m.pk,
+            member_id=mid,
+            can_vote=True,
+            status=Attendance.Status.PRESENT,
+            signed_in_at=m.starts_at,
+            method="recorder",
+        )
+        for m in Meeting.objects.filter(id__gte=first_id, audience=Meeting.Audience.COMMITTEE).only(
+            "id", "org_id", "starts_at"
+        )
+        for mid in by_org.get(m.org_id, [])
+    ]
     Attendance.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
 
 

@@ -24,8 +24,11 @@ def _meeting_section(doc: Any, meeting: Meeting) -> None:
     local = timezone.localtime(meeting.starts_at)
     attendances = list(meeting.attendances.select_related("member").order_by("member__name"))
     present = [a.member.name for a in attendances if a.status == Attendance.Status.PRESENT]
-    away = [f"{a.member.name}（{a.get_status_display()}{'：' + a.reason if a.reason else ''}）" for a in attendances
-            if a.status in (Attendance.Status.LEAVE, Attendance.Status.ABSENT, Attendance.Status.LEAVE_REQUESTED)]
+    away = [
+        f"{a.member.name}（{a.get_status_display()}{'：' + a.reason if a.reason else ''}）"
+        for a in attendances
+        if a.status in (Attendance.Status.LEAVE, Attendance.Status.ABSENT, Attendance.Status.LEAVE_REQUESTED)
+    ]
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     rows = [
@@ -53,7 +56,9 @@ def _meeting_section(doc: Any, meeting: Meeting) -> None:
         doc.add_heading(str(_("Votes")), level=2)
         for m in motions:
             result = _("passed") if m.passed else _("not passed")
-            doc.add_paragraph(f"{m.title}：{_('yes')} {m.yes}，{_('no')} {m.no}，{_('abstain')} {m.abstain}（{_('should attend')} {m.should_attend}，{_('present')} {m.present}）— {result}")
+            doc.add_paragraph(
+                f"{m.title}：{_('yes')} {m.yes}，{_('no')} {m.no}，{_('abstain')} {m.abstain}（{_('should attend')} {m.should_attend}，{_('present')} {m.present}）— {result}"
+            )
     if meeting.decisions:
         doc.add_heading(str(_("Decisions")), level=2)
         doc.add_paragraph(meeting.decisions)

@@ -40,9 +40,15 @@ class Meeting(models.Model):
     online_link = models.URLField(_("online link"), blank=True)
     audience = models.CharField(_("who is invited"), max_length=16, choices=Audience.choices, default=Audience.BRANCH)
     audience_group = models.ForeignKey("orgs.Org", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    host = models.ForeignKey("orgs.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("host"))
-    recorder = models.ForeignKey("orgs.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("recorder"))
-    lecturer = models.ForeignKey("orgs.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("lecturer"))
+    host = models.ForeignKey(
+        "orgs.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("host")
+    )
+    recorder = models.ForeignKey(
+        "orgs.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("recorder")
+    )
+    lecturer = models.ForeignKey(
+        "orgs.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("lecturer")
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     minutes = models.TextField(_("minutes"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
@@ -138,6 +144,7 @@ class MeetingFile(models.Model):
 
 
 # --- Democratic review (民主评议) --------------------------------------------------------------
+
 
 class ReviewGrade(models.TextChoices):
     EXCELLENT = "excellent", _("Excellent")  # 优秀

@@ -26,7 +26,12 @@ from .models import Attendance, Meeting, MeetingFile, MeetingType, Motion, SignI
 TOKEN_WINDOW_SECONDS = 30  # the QR code changes every 30 s; a code is accepted for two windows (≤ 60 s)
 ACTIVE = [MemberStatus.FULL, MemberStatus.PROBATIONARY]
 MAX_FILE_BYTES = 20 * 1024 * 1024
-FILE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf", b"PK\x03\x04": "application/zip"}
+FILE_MAGIC = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG": "image/png",
+    b"%PDF": "application/pdf",
+    b"PK\x03\x04": "application/zip",
+}
 
 
 def _err(field: str, message: str) -> DomainError:
@@ -48,8 +53,17 @@ def invitees(*, org: Org, audience: str, group: Org | None = None) -> Any:
 
 
 @transaction.atomic
-def meeting_plan(*, org: Org, acting_user: Any, type: str, topic: str, starts_at: dt.datetime, audience: str = Meeting.Audience.BRANCH,
-                 audience_group: Org | None = None, **fields: Any) -> Meeting:
+def meeting_plan(
+    *,
+    org: Org,
+    acting_user: Any,
+    type: str,
+    topic: str,
+    starts_at: dt.datetime,
+    audience: str = Meeting.Audience.BRANCH,
+    audience_group: Org | None = None,
+    **fields: Any,
+) -> Meeting:
     """Plan a meeting, invite the audience and notify them."""
     require_org_perm(acting_user, org, "members.manage")
     if type not in MeetingType.values:
@@ -60,22 +74,49 @@ def meeting_plan(*, org: Org, acting_user: Any, type: str, topic: str, starts_at
         raise _err("ends_at", _("The meeting must end after it starts."))
     if org.kind == Org.Kind.COMMITTEE and type in (MeetingType.GROUP,):
         raise _err("type", _("Party group meetings are held by a group or branch."))
-    meeting = Meeting.objects.create(org=org, org_path=org.path, type=type, topic=topic.strip(), starts_at=starts_at,
-                                     audience=audience, audience_group=audience_group, created_by=acting_user, **fields)
+    meeting = Meeting.objects.create(
+        org=org,
+        org_path=org.path,
+        type=type,
+        topic=topic.strip(),
+        starts_at=starts_at,
+        audience=audience,
+        audience_group=audience_group,
+        created_by=acting_user,
+        **fields,
+    )
     members = list(invitees(org=org, audience=audience, group=audience_group).only("id", "status", "user_id"))
     committee = audience == Meeting.Audience.COMMITTEE
-    Attendance.objects.bulk_create([
-        Attendance(meeting=meeting, member_id=m.pk, can_vote=committee or m.status == MemberStatus.FULL) for m in members
-    ])
-    users = [m.user for m in Member.objects.filter(pk__in=[m.pk for m in members], user__isnull=False).select_related("user")]
+    Attendance.objects.bulk_create(
+        [
+            Attendance(meeting=meeting, member_id=m.pk, can_vote=committee or m.status == MemberStatus.FULL)
+            for m in members
+        ]
+    )
+    users = [
+        m.user for m in Member.objects.filter(pk__in=[m.pk for m in members], user__isnull=False).select_related("user")
+    ]
     local = timezone.localtime(starts_at)
-    notify(recipients=users, title=_("%(type)s on %(when)s: %(topic)s") % {"type": meeting.get_type_display(), "when": local.strftime("%m-%d %H:%M"), "topic": meeting.topic},
-           body=meeting.place or meeting.online_link, url=f"/meetings/{meeting.pk}/", kind="meetings.invited")
-    audit(acting_user, "meeting.plan", meeting, org_path=org.path, after={"type": type, "topic": topic, "starts_at": starts_at, "invited": len(members)})
+    notify(
+        recipients=users,
+        title=_("%(type)s on %(when)s: %(topic)s")
+        % {"type": meeting.get_type_display(), "when": local.strftime("%m-%d %H:%M"), "topic": meeting.topic},
+        body=meeting.place or meeting.online_link,
+        url=f"/meetings/{meeting.pk}/",
+        kind="meetings.invited",
+    )
+    audit(
+        acting_user,
+        "meeting.plan",
+        meeting,
+        org_path=org.path,
+        after={"type": type, "topic": topic, "starts_at": starts_at, "invited": len(members)},
+    )
     return meeting
 
 
 # --- QR sign-in ---------------------------------------------------------------------------------
+
 
 def _token_for(meeting_id: int, window: int) -> str:
     key = crypto.hmac_sm3(settings.SECRET_KEY.encode(), b"meeting-sign-in")
@@ -98,7 +139,9 @@ def attendance_sign_in(*, meeting: Meeting, member: Member, token: str, now: flo
     if meeting.status == Meeting.Status.CANCELLED:
         raise _err("meeting", _("This meeting was cancelled."))
     if not sign_in_token_valid(meeting, token, now):
-        raise _err("token", _("The sign-in code has expired or is not for this meeting: scan the code on the screen again."))
+        raise _err(
+            "token", _("The sign-in code has expired or is not for this meeting: scan the code on the screen again.")
+        )
     att = Attendance.objects.select_for_update().filter(meeting=meeting, member=member).first()
     if att is None:
         raise _err("member", _("You are not invited to this meeting."))
@@ -126,9 +169,19 @@ def attendance_mark(*, meeting: Meeting, member_ids: list[int], status: str, act
     if qs.count() != len(set(member_ids)):
         raise _err("member", _("Some of these people are not invited to this meeting."))
     now = timezone.now()
-    n = qs.update(status=status, reason=reason.strip()[:200], method="recorder",
-                  signed_in_at=now if status == Attendance.Status.PRESENT else None)
-    audit(acting_user, "meeting.attendance", meeting, org_path=meeting.org_path, after={"members": member_ids, "status": status, "reason": reason})
+    n = qs.update(
+        status=status,
+        reason=reason.strip()[:200],
+        method="recorder",
+        signed_in_at=now if status == Attendance.Status.PRESENT else None,
+    )
+    audit(
+        acting_user,
+        "meeting.attendance",
+        meeting,
+        org_path=meeting.org_path,
+        after={"members": member_ids, "status": status, "reason": reason},
+    )
     return n
 
 
@@ -145,8 +198,13 @@ def leave_request(*, meeting: Meeting, member: Member, reason: str) -> Attendanc
     att.status, att.reason = Attendance.Status.LEAVE_REQUESTED, reason.strip()[:200]
     att.save(update_fields=["status", "reason"])
     secretaries = [r.user for r in meeting.org.roles.filter(ended_at__isnull=True).select_related("user")]
-    notify(recipients=secretaries, title=_("%(name)s asks for leave from %(topic)s") % {"name": member.name, "topic": meeting.topic},
-           body=reason, url=f"/meetings/{meeting.pk}/", kind="meetings.leave")
+    notify(
+        recipients=secretaries,
+        title=_("%(name)s asks for leave from %(topic)s") % {"name": member.name, "topic": meeting.topic},
+        body=reason,
+        url=f"/meetings/{meeting.pk}/",
+        kind="meetings.leave",
+    )
     return att
 
 
@@ -155,7 +213,12 @@ def quorum(meeting: Meeting) -> dict[str, Any]:
     rows = Attendance.objects.filter(meeting=meeting, can_vote=True)
     should = rows.count()
     present = rows.filter(status=Attendance.Status.PRESENT).count()
-    return {"should_attend": should, "present": present, "needed": should // 2 + 1, "reached": should > 0 and present * 2 > should}
+    return {
+        "should_attend": should,
+        "present": present,
+        "needed": should // 2 + 1,
+        "reached": should > 0 and present * 2 > should,
+    }
 
 
 @transaction.atomic
@@ -170,17 +233,37 @@ def motion_record(*, meeting: Meeting, title: str, yes: int, no: int, abstain: i
         raise _err("yes", _("Votes cannot be negative."))
     q = quorum(meeting)
     if not q["reached"]:
-        raise _err("meeting", _("No quorum: %(p)d of %(s)d voting members are present, more than half are needed.") % {"p": q["present"], "s": q["should_attend"]})
+        raise _err(
+            "meeting",
+            _("No quorum: %(p)d of %(s)d voting members are present, more than half are needed.")
+            % {"p": q["present"], "s": q["should_attend"]},
+        )
     if yes + no + abstain > q["present"]:
         raise _err("yes", _("More votes than voting members present (%(p)d).") % {"p": q["present"]})
-    motion = Motion.objects.create(meeting=meeting, title=title.strip(), yes=yes, no=no, abstain=abstain,
-                                   should_attend=q["should_attend"], present=q["present"], passed=yes * 2 > q["should_attend"])
-    audit(acting_user, "meeting.vote", meeting, org_path=meeting.org_path, after={"motion": title, "yes": yes, "no": no, "abstain": abstain, "passed": motion.passed})
+    motion = Motion.objects.create(
+        meeting=meeting,
+        title=title.strip(),
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        should_attend=q["should_attend"],
+        present=q["present"],
+        passed=yes * 2 > q["should_attend"],
+    )
+    audit(
+        acting_user,
+        "meeting.vote",
+        meeting,
+        org_path=meeting.org_path,
+        after={"motion": title, "yes": yes, "no": no, "abstain": abstain, "passed": motion.passed},
+    )
     return motion
 
 
 @transaction.atomic
-def meeting_record_minutes(*, meeting: Meeting, minutes: str, decisions: str, acting_user: Any, held: bool = True) -> Meeting:
+def meeting_record_minutes(
+    *, meeting: Meeting, minutes: str, decisions: str, acting_user: Any, held: bool = True
+) -> Meeting:
     """Enter the minutes once; marking the meeting held turns every invitee without a status into absent
     and records attendance (and a lecture given) as facts for points, assessment and dashboards."""
     require_org_perm(acting_user, meeting.org, "members.manage")
@@ -192,14 +275,40 @@ def meeting_record_minutes(*, meeting: Meeting, minutes: str, decisions: str, ac
         meeting.status = Meeting.Status.HELD
     meeting.save(update_fields=["minutes", "decisions", "status"])
     if held and not was_held:
-        Attendance.objects.filter(meeting=meeting, status__in=[Attendance.Status.INVITED, Attendance.Status.LEAVE_REQUESTED]).update(
-            status=Attendance.Status.ABSENT)
-        present = list(Member.objects.filter(attendances__meeting=meeting, attendances__status=Attendance.Status.PRESENT).values("id", "org_id", "org_path"))
-        rows = [{"member_id": m["id"], "org_id": meeting.org_id, "org_path": meeting.org_path, "kind": FactKind.MEETING_ATTENDED,
-                 "quantity": 1, "occurred_at": meeting.starts_at, "source_type": "meetings.meeting", "source_id": str(meeting.pk)} for m in present]
+        Attendance.objects.filter(
+            meeting=meeting, status__in=[Attendance.Status.INVITED, Attendance.Status.LEAVE_REQUESTED]
+        ).update(status=Attendance.Status.ABSENT)
+        present = list(
+            Member.objects.filter(attendances__meeting=meeting, attendances__status=Attendance.Status.PRESENT).values(
+                "id", "org_id", "org_path"
+            )
+        )
+        rows = [
+            {
+                "member_id": m["id"],
+                "org_id": meeting.org_id,
+                "org_path": meeting.org_path,
+                "kind": FactKind.MEETING_ATTENDED,
+                "quantity": 1,
+                "occurred_at": meeting.starts_at,
+                "source_type": "meetings.meeting",
+                "source_id": str(meeting.pk),
+            }
+            for m in present
+        ]
         if meeting.type == MeetingType.LECTURE and meeting.lecturer_id:
-            rows.append({"member_id": meeting.lecturer_id, "org_id": meeting.org_id, "org_path": meeting.org_path, "kind": FactKind.LECTURE_GIVEN,
-                         "quantity": 1, "occurred_at": meeting.starts_at, "source_type": "meetings.meeting", "source_id": str(meeting.pk)})
+            rows.append(
+                {
+                    "member_id": meeting.lecturer_id,
+                    "org_id": meeting.org_id,
+                    "org_path": meeting.org_path,
+                    "kind": FactKind.LECTURE_GIVEN,
+                    "quantity": 1,
+                    "occurred_at": meeting.starts_at,
+                    "source_type": "meetings.meeting",
+                    "source_id": str(meeting.pk),
+                }
+            )
         facts_record_bulk(rows)
     audit(acting_user, "meeting.minutes", meeting, org_path=meeting.org_path, after={"held": held})
     return meeting
@@ -213,7 +322,13 @@ def meeting_cancel(*, meeting: Meeting, acting_user: Any, reason: str) -> Meetin
     meeting.status = Meeting.Status.CANCELLED
     meeting.save(update_fields=["status"])
     users = [a.member.user for a in meeting.attendances.select_related("member__user") if a.member.user]
-    notify(recipients=users, title=_("Cancelled: %(topic)s") % {"topic": meeting.topic}, body=reason, url=f"/meetings/{meeting.pk}/", kind="meetings.cancelled")
+    notify(
+        recipients=users,
+        title=_("Cancelled: %(topic)s") % {"topic": meeting.topic},
+        body=reason,
+        url=f"/meetings/{meeting.pk}/",
+        kind="meetings.cancelled",
+    )
     audit(acting_user, "meeting.cancel", meeting, org_path=meeting.org_path, after={"reason": reason})
     return meeting
 
@@ -238,7 +353,14 @@ def meeting_attach(*, meeting: Meeting, upload: Any, acting_user: Any) -> Meetin
     kind = sniff_upload(head)
     if kind is None:
         raise _err("file", _("Only photos (JPEG, PNG), PDF and Office documents can be attached."))
-    obj = MeetingFile.objects.create(meeting=meeting, file=upload, name=upload.name[:200], content_type=kind, size=upload.size, uploaded_by=acting_user)
+    obj = MeetingFile.objects.create(
+        meeting=meeting,
+        file=upload,
+        name=upload.name[:200],
+        content_type=kind,
+        size=upload.size,
+        uploaded_by=acting_user,
+    )
     audit(acting_user, "meeting.attach", meeting, org_path=meeting.org_path, after={"file": obj.name, "size": obj.size})
     return obj
 
@@ -246,15 +368,30 @@ def meeting_attach(*, meeting: Meeting, upload: Any, acting_user: Any) -> Meetin
 def meetings_remind_upcoming(*, now: dt.datetime | None = None) -> int:
     """The day before: remind invitees who have not asked for leave (once per meeting)."""
     now = now or timezone.now()
-    due = Meeting.objects.filter(status=Meeting.Status.PLANNED, reminded_at__isnull=True, starts_at__gt=now, starts_at__lte=now + dt.timedelta(hours=24))
+    due = Meeting.objects.filter(
+        status=Meeting.Status.PLANNED,
+        reminded_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + dt.timedelta(hours=24),
+    )
     sent = 0
     for meeting in due:
         with transaction.atomic():
             if not Meeting.objects.filter(pk=meeting.pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
-            users = [a.member.user for a in meeting.attendances.filter(status=Attendance.Status.INVITED).select_related("member__user") if a.member.user]
+            users = [
+                a.member.user
+                for a in meeting.attendances.filter(status=Attendance.Status.INVITED).select_related("member__user")
+                if a.member.user
+            ]
             local = timezone.localtime(meeting.starts_at)
-            notify(recipients=users, title=_("Reminder, %(when)s: %(topic)s") % {"when": local.strftime("%m-%d %H:%M"), "topic": meeting.topic},
-                   body=meeting.place or meeting.online_link, url=f"/meetings/{meeting.pk}/", kind="meetings.reminder")
+            notify(
+                recipients=users,
+                title=_("Reminder, %(when)s: %(topic)s")
+                % {"when": local.strftime("%m-%d %H:%M"), "topic": meeting.topic},
+                body=meeting.place or meeting.online_link,
+                url=f"/meetings/{meeting.pk}/",
+                kind="meetings.reminder",
+            )
             sent += len(users)
     return sent

@@ -25,7 +25,12 @@ def remind_missing_meetings() -> int:
     sent = 0
     for org, cell, period in missing_for_reminder(today=timezone.localdate()):
         users = [r.user for r in OrgRole.objects.filter(org=org, ended_at__isnull=True).select_related("user")]
-        notify(recipients=users, title=_("%(type)s not yet held in %(period)s (%(held)d of %(req)d)") % {
-            "type": type_label(cell.type), "period": period.label, "held": cell.held, "req": cell.required}, url="/meetings/new/", kind="meetings.missing")
+        notify(
+            recipients=users,
+            title=_("%(type)s not yet held in %(period)s (%(held)d of %(req)d)")
+            % {"type": type_label(cell.type), "period": period.label, "held": cell.held, "req": cell.required},
+            url="/meetings/new/",
+            kind="meetings.missing",
+        )
         sent += 1
     return sent

@@ -31,10 +31,26 @@ from .selectors import meetings_managed_by, meetings_visible_to, my_attendance
 class MeetingForm(forms.ModelForm):
     class Meta:
         model = Meeting
-        fields = ["org", "type", "topic", "agenda", "starts_at", "ends_at", "place", "online_link", "audience", "audience_group", "host", "recorder", "lecturer"]
-        widgets = {"starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-                   "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-                   "agenda": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "org",
+            "type",
+            "topic",
+            "agenda",
+            "starts_at",
+            "ends_at",
+            "place",
+            "online_link",
+            "audience",
+            "audience_group",
+            "host",
+            "recorder",
+            "lecturer",
+        ]
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "agenda": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: object, user: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -59,14 +75,22 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     member = getattr(request.user, "member", None)
     mine = []
     if member is not None:
-        mine = list(Attendance.objects.filter(member=member).select_related("meeting", "meeting__org")
-                    .exclude(meeting__status=Meeting.Status.CANCELLED).order_by("-meeting__starts_at")[:30])
+        mine = list(
+            Attendance.objects.filter(member=member)
+            .select_related("meeting", "meeting__org")
+            .exclude(meeting__status=Meeting.Status.CANCELLED)
+            .order_by("-meeting__starts_at")[:30]
+        )
     managed = meetings_managed_by(request.user).select_related("org").order_by("-starts_at")
     page = Paginator(managed, 30).get_page(request.GET.get("page"))
     can_plan = orgs_visible_to(request.user, "members.manage").exists()
     if not mine and not can_plan and member is None:
         raise Http404
-    return render(request, "meetings/list.html", {"mine": mine, "page_obj": page, "can_plan": can_plan, "now": timezone.now(), "querystring": ""})
+    return render(
+        request,
+        "meetings/list.html",
+        {"mine": mine, "page_obj": page, "can_plan": can_plan, "now": timezone.now(), "querystring": ""},
+    )
 
 
 @login_required
@@ -75,11 +99,22 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = MeetingForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("org", "type", "topic", "starts_at", "audience", "audience_group") and v not in (None, "")}
+        data = {
+            k: v
+            for k, v in form.cleaned_data.items()
+            if k not in ("org", "type", "topic", "starts_at", "audience", "audience_group") and v not in (None, "")
+        }
         try:
-            meeting = services.meeting_plan(org=form.cleaned_data["org"], acting_user=request.user, type=form.cleaned_data["type"],
-                                            topic=form.cleaned_data["topic"], starts_at=form.cleaned_data["starts_at"],
-                                            audience=form.cleaned_data["audience"], audience_group=form.cleaned_data.get("audience_group"), **data)
+            meeting = services.meeting_plan(
+                org=form.cleaned_data["org"],
+                acting_user=request.user,
+                type=form.cleaned_data["type"],
+                topic=form.cleaned_data["topic"],
+                starts_at=form.cleaned_data["starts_at"],
+                audience=form.cleaned_data["audience"],
+                audience_group=form.cleaned_data.get("audience_group"),
+                **data,
+            )
         except DomainError as exc:
             for e in exc.errors or [{"field": None, "message": exc.message}]:
                 form.add_error(e["field"] if e.get("field") in form.fields else None, e["message"])
@@ -95,14 +130,23 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     manage = has_org_perm(request.user, meeting.org, "members.manage")
     mine = my_attendance(request.user, meeting)
     attended = mine is not None and mine.status == Attendance.Status.PRESENT
-    context = {"meeting": meeting, "manage": manage, "mine": mine, "now": timezone.now(),
-               "show_minutes": manage or attended, "files": meeting.files.all() if (manage or attended) else []}
+    context = {
+        "meeting": meeting,
+        "manage": manage,
+        "mine": mine,
+        "now": timezone.now(),
+        "show_minutes": manage or attended,
+        "files": meeting.files.all() if (manage or attended) else [],
+    }
     if manage:
-        context.update({
-            "attendances": meeting.attendances.select_related("member").order_by("status", "member__name"),
-            "quorum": services.quorum(meeting) if meeting.votes else None, "motions": meeting.motions.all(),
-            "statuses": [(v, label) for v, label in Attendance.Status.choices if v != Attendance.Status.INVITED],
-        })
+        context.update(
+            {
+                "attendances": meeting.attendances.select_related("member").order_by("status", "member__name"),
+                "quorum": services.quorum(meeting) if meeting.votes else None,
+                "motions": meeting.motions.all(),
+                "statuses": [(v, label) for v, label in Attendance.Status.choices if v != Attendance.Status.INVITED],
+            }
+        )
     return render(request, "meetings/detail.html", context)
 
 
@@ -114,13 +158,25 @@ def _managed(request: HttpRequest, pk: int) -> Meeting:
 def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX partial, polled every 10 s: the rotating sign-in QR code and the live quorum."""
     meeting = _managed(request, pk)
-    url = request.build_absolute_uri(reverse("meetings:sign_in", args=[meeting.pk])) + f"?t={services.sign_in_token(meeting)}"
+    url = (
+        request.build_absolute_uri(reverse("meetings:sign_in", args=[meeting.pk]))
+        + f"?t={services.sign_in_token(meeting)}"
+    )
     qr = segno.make(url, error="m").svg_inline(scale=6)
     counts = dict.fromkeys(Attendance.Status.values, 0)
     for status in meeting.attendances.values_list("status", flat=True):
         counts[status] += 1
-    return render(request, "meetings/_qr.html", {"meeting": meeting, "qr": qr, "url": url, "counts": counts,
-                                                 "quorum": services.quorum(meeting) if meeting.votes else None})
+    return render(
+        request,
+        "meetings/_qr.html",
+        {
+            "meeting": meeting,
+            "qr": qr,
+            "url": url,
+            "counts": counts,
+            "quorum": services.quorum(meeting) if meeting.votes else None,
+        },
+    )
 
 
 @login_required
@@ -141,7 +197,12 @@ def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Signed in. Welcome!"))
                 return redirect("meetings:detail", pk=meeting.pk)
-    return render(request, "meetings/sign_in.html", {"meeting": meeting, "token": token, "error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "meetings/sign_in.html",
+        {"meeting": meeting, "token": token, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @login_required
@@ -165,7 +226,13 @@ def mark(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
     ids = [int(i) for i in request.POST.getlist("member") if i.isdigit()]
     try:
-        services.attendance_mark(meeting=meeting, member_ids=ids, status=request.POST.get("status", ""), acting_user=request.user, reason=request.POST.get("reason", ""))
+        services.attendance_mark(
+            meeting=meeting,
+            member_ids=ids,
+            status=request.POST.get("status", ""),
+            acting_user=request.user,
+            reason=request.POST.get("reason", ""),
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("meetings:detail", pk=meeting.pk)
@@ -177,7 +244,14 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
     try:
         nums = [int(request.POST.get(k, "0") or 0) for k in ("yes", "no", "abstain")]
-        motion = services.motion_record(meeting=meeting, title=request.POST.get("title", ""), yes=nums[0], no=nums[1], abstain=nums[2], acting_user=request.user)
+        motion = services.motion_record(
+            meeting=meeting,
+            title=request.POST.get("title", ""),
+            yes=nums[0],
+            no=nums[1],
+            abstain=nums[2],
+            acting_user=request.user,
+        )
         messages.success(request, _("Passed.") if motion.passed else _("Not passed."))
     except ValueError:
         messages.error(request, _("Votes must be whole numbers."))
@@ -191,8 +265,13 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
     try:
-        services.meeting_record_minutes(meeting=meeting, minutes=request.POST.get("minutes", ""), decisions=request.POST.get("decisions", ""),
-                                        acting_user=request.user, held=request.POST.get("held") == "on")
+        services.meeting_record_minutes(
+            meeting=meeting,
+            minutes=request.POST.get("minutes", ""),
+            decisions=request.POST.get("decisions", ""),
+            acting_user=request.user,
+            held=request.POST.get("held") == "on",
+        )
         messages.success(request, _("Minutes saved."))
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -216,7 +295,9 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
 def minutes_docx(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_or_404(meetings_visible_to(request.user).select_related("org", "host", "recorder", "lecturer"), pk=pk)
     mine = my_attendance(request.user, meeting)
-    if not (has_org_perm(request.user, meeting.org, "members.manage") or (mine and mine.status == Attendance.Status.PRESENT)):
+    if not (
+        has_org_perm(request.user, meeting.org, "members.manage") or (mine and mine.status == Attendance.Status.PRESENT)
+    ):
         raise Http404
     response = HttpResponse(exports.minutes_docx(meeting), content_type=exports.DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="minutes-{meeting.pk}.docx"'
@@ -247,10 +328,18 @@ def compliance_view(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(exports.compliance_xlsx(grid, f"{period.label}"), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="compliance-{period.label}.xlsx"'
         return response
-    return render(request, "meetings/compliance.html", {
-        "orgs": orgs, "root": root, "period": period, "grid": grid, "types": [(t, compliance.type_label(t)) for t in MeetingType.values],
-        "querystring": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "meetings/compliance.html",
+        {
+            "orgs": orgs,
+            "root": root,
+            "period": period,
+            "grid": grid,
+            "types": [(t, compliance.type_label(t)) for t in MeetingType.values],
+            "querystring": request.GET.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -262,8 +351,14 @@ def record_book(request: HttpRequest) -> HttpResponse:
     org = get_or_404(orgs_visible_to(request.user, "members.manage"), pk=int(raw))
     period = _period(request)
     start, end = period.bounds()
-    meetings = (Meeting.objects.filter(org_path__startswith=org.path, starts_at__gte=start, starts_at__lt=end, status=Meeting.Status.HELD)
-                .select_related("org", "host", "recorder", "lecturer").prefetch_related("motions").order_by("starts_at"))
+    meetings = (
+        Meeting.objects.filter(
+            org_path__startswith=org.path, starts_at__gte=start, starts_at__lt=end, status=Meeting.Status.HELD
+        )
+        .select_related("org", "host", "recorder", "lecturer")
+        .prefetch_related("motions")
+        .order_by("starts_at")
+    )
     data = exports.record_book_docx(meetings, f"{org.name} {period.label} {_('meeting record book')}")
     response = HttpResponse(data, content_type=exports.DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="record-book-{period.label}.docx"'

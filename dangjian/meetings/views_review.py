@@ -34,16 +34,22 @@ def _rounds_for(user: Any) -> QuerySet[ReviewRound]:
 @login_required
 def review_list(request: HttpRequest) -> HttpResponse:
     rounds = _rounds_for(request.user).select_related("org").order_by("-year")[:50]
-    orgs = orgs_visible_to(request.user, "members.manage").exclude(kind__in=["committee", "group"]).order_by("path")[:200]
+    orgs = (
+        orgs_visible_to(request.user, "members.manage").exclude(kind__in=["committee", "group"]).order_by("path")[:200]
+    )
     if request.method == "POST":
         org = get_or_404(orgs_visible_to(request.user, "members.manage"), pk=int(request.POST.get("org", "0") or 0))
         try:
-            rnd = review.review_open(org=org, year=int(request.POST.get("year") or timezone.localdate().year), acting_user=request.user)
+            rnd = review.review_open(
+                org=org, year=int(request.POST.get("year") or timezone.localdate().year), acting_user=request.user
+            )
         except (DomainError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", str(exc)))
         else:
             return redirect("meetings:review_detail", pk=rnd.pk)
-    return render(request, "meetings/review_list.html", {"rounds": rounds, "orgs": orgs, "year": timezone.localdate().year})
+    return render(
+        request, "meetings/review_list.html", {"rounds": rounds, "orgs": orgs, "year": timezone.localdate().year}
+    )
 
 
 @login_required
@@ -54,15 +60,26 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     me = ReviewParticipant.objects.filter(round=rnd, member=member).first() if member else None
     participants = list(rnd.participants.select_related("member").order_by("member__name"))
     results = {r.member_id: r.grade for r in ReviewResult.objects.filter(round=rnd)}
-    context = {"rnd": rnd, "manage": manage, "me": me, "participants": participants, "grades": ReviewGrade.choices,
-               "results": results, "cap": review.excellent_cap(sum(1 for p in participants if p.graded))}
+    context = {
+        "rnd": rnd,
+        "manage": manage,
+        "me": me,
+        "participants": participants,
+        "grades": ReviewGrade.choices,
+        "results": results,
+        "cap": review.excellent_cap(sum(1 for p in participants if p.graded)),
+    }
     if manage:
         tallies: dict[int, dict[str, int]] = {}
         for t in RatingTally.objects.filter(round=rnd):
             tallies.setdefault(t.subject_id, {})[t.grade] = t.count
         context["tallies"] = tallies
         context["rated"] = sum(1 for p in participants if p.has_rated)
-        context["meetings"] = Meeting.objects.filter(org=rnd.org, status=Meeting.Status.HELD, type__in=[MeetingType.GENERAL, MeetingType.ORG_LIFE, MeetingType.REVIEW]).order_by("-starts_at")[:20]
+        context["meetings"] = Meeting.objects.filter(
+            org=rnd.org,
+            status=Meeting.Status.HELD,
+            type__in=[MeetingType.GENERAL, MeetingType.ORG_LIFE, MeetingType.REVIEW],
+        ).order_by("-starts_at")[:20]
     return render(request, "meetings/review_detail.html", context)
 
 

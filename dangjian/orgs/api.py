@@ -56,15 +56,27 @@ class OrgDetailOut(OrgOut):
 
 def _org_out(o: Org, parent_ids: dict[str, int]) -> OrgOut:
     return OrgOut(
-        id=o.pk, name=o.name, kind=o.kind, depth=o.depth, path=o.path, unit=o.unit, is_cloud=o.is_cloud,
-        is_temporary=o.is_temporary, ends_on=o.ends_on, founded_on=o.founded_on, term_start=o.term_start,
-        term_end=o.term_end, parent_id=parent_ids.get(o.path[: -Org.steplen]) if o.depth > 1 else None,
+        id=o.pk,
+        name=o.name,
+        kind=o.kind,
+        depth=o.depth,
+        path=o.path,
+        unit=o.unit,
+        is_cloud=o.is_cloud,
+        is_temporary=o.is_temporary,
+        ends_on=o.ends_on,
+        founded_on=o.founded_on,
+        term_start=o.term_start,
+        term_end=o.term_end,
+        parent_id=parent_ids.get(o.path[: -Org.steplen]) if o.depth > 1 else None,
         member_count=getattr(o, "member_count", None),
     )
 
 
 @orgs_router.get("/tree", response=list[OrgOut])
-def org_tree(request: HttpRequest, root: int | None = None, depth: int | None = Query(None, ge=1, le=10)) -> list[OrgOut]:  # type: ignore[type-arg]
+def org_tree(
+    request: HttpRequest, root: int | None = None, depth: int | None = Query(None, ge=1, le=10)
+) -> list[OrgOut]:  # type: ignore[type-arg]
     """The visible org tree in path order (each row names its parent)."""
     root_org = get_or_404(orgs_visible_to(request.user), pk=root) if root else None
     max_depth = (root_org.depth if root_org else 0) + depth if depth else None
@@ -81,7 +93,10 @@ def org_detail(request: HttpRequest, org_id: int) -> OrgDetailOut:
     org = get_or_404(orgs_visible_to(request.user), pk=org_id)
     parent = org.get_parent()
     out = _org_out(org, {parent.path: parent.pk} if parent else {})
-    warnings = [OrgWarningOut(code=w.code, message=w.message, level=w.level) for w in selectors.branch_warnings(Org.objects.filter(pk=org.pk))]
+    warnings = [
+        OrgWarningOut(code=w.code, message=w.message, level=w.level)
+        for w in selectors.branch_warnings(Org.objects.filter(pk=org.pk))
+    ]
     return OrgDetailOut(**out.model_dump(), warnings=warnings)
 
 
@@ -194,12 +209,28 @@ def _member_out(m: Member, reveal: bool) -> MemberOut:
         return value if reveal else crypto.mask(value, kind)
 
     return MemberOut(
-        id=m.pk, name=m.name, gender=m.gender, ethnicity=m.ethnicity, birth_date=m.birth_date,
-        id_number=sens("id_number", "id_number"), phone=sens("phone", "phone"), address=sens("address", "address"),
-        education=m.education, employee_no=m.employee_no, department=m.department, job_title=m.job_title,
-        hire_date=m.hire_date, status=m.status, org_id=m.org_id, org_name=m.org.name,
-        application_date=m.application_date, activist_date=m.activist_date, candidate_date=m.candidate_date,
-        probationary_date=m.probationary_date, full_date=m.full_date, is_mobile=m.is_mobile,
+        id=m.pk,
+        name=m.name,
+        gender=m.gender,
+        ethnicity=m.ethnicity,
+        birth_date=m.birth_date,
+        id_number=sens("id_number", "id_number"),
+        phone=sens("phone", "phone"),
+        address=sens("address", "address"),
+        education=m.education,
+        employee_no=m.employee_no,
+        department=m.department,
+        job_title=m.job_title,
+        hire_date=m.hire_date,
+        status=m.status,
+        org_id=m.org_id,
+        org_name=m.org.name,
+        application_date=m.application_date,
+        activist_date=m.activist_date,
+        candidate_date=m.candidate_date,
+        probationary_date=m.probationary_date,
+        full_date=m.full_date,
+        is_mobile=m.is_mobile,
         out_of_contact_since=m.out_of_contact_since,
     )
 
@@ -251,14 +282,30 @@ def member_list(
     """Members in the caller's scope; ``q`` matches name, pinyin, pinyin initials and employee number;
     filters: org subtree, status, gender, age band, education, year of joining the Party."""
     org_obj = get_or_404(orgs_visible_to(request.user), pk=org) if org is not None else None
-    qs = selectors.member_list(request.user, q=q, org=org_obj, status=status or "", gender=gender or "", age=age or "",
-                               education=education or "", join_year=join_year)
+    qs = selectors.member_list(
+        request.user,
+        q=q,
+        org=org_obj,
+        status=status or "",
+        gender=gender or "",
+        age=age or "",
+        education=education or "",
+        join_year=join_year,
+    )
     start = (page - 1) * page_size
     rows = list(qs[start : start + page_size])
     items = [
         MemberListItem(
-            id=m.pk, name=m.name, gender=m.gender, status=m.status, org_id=m.org_id, org_name=m.org.name,
-            employee_no=m.employee_no, department=m.department, job_title=m.job_title, birth_date=m.birth_date,
+            id=m.pk,
+            name=m.name,
+            gender=m.gender,
+            status=m.status,
+            org_id=m.org_id,
+            org_name=m.org.name,
+            employee_no=m.employee_no,
+            department=m.department,
+            job_title=m.job_title,
+            birth_date=m.birth_date,
             is_mobile=m.is_mobile,
         )
         for m in rows
@@ -294,8 +341,12 @@ def member_update(request: HttpRequest, member_id: int, payload: MemberWrite) ->
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None and k in {"name", "gender", "birth_date"}]
     if nulls:
-        raise DomainError(_("These fields cannot be empty: %(f)s") % {"f": ", ".join(nulls)}, [{"field": k, "message": _("Required")} for k in nulls])
-    changes = {k: ("" if v is None and k not in {"employee_no"} and not k.endswith("date") else v) for k, v in changes.items()}
+        raise DomainError(
+            _("These fields cannot be empty: %(f)s") % {"f": ", ".join(nulls)},
+            [{"field": k, "message": _("Required")} for k in nulls],
+        )
+    changes = {
+        k: ("" if v is None and k not in {"employee_no"} and not k.endswith("date") else v) for k, v in changes.items()
+    }
     member = services.member_update(member=member, acting_user=request.user, **changes)
     return _member_out(member, reveal=False)
-

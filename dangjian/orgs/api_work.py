@@ -57,6 +57,7 @@ def _org_or_400(pk: int | None, field: str) -> Org | None:
 
 # --- Transfers ----------------------------------------------------------------------------------
 
+
 class TransferEventOut(Schema):
     action: str
     label: str
@@ -131,10 +132,28 @@ class ReasonIn(_In):
 
 def _transfer_out(t: Transfer, cls: type[TransferOut] = TransferOut, **extra: Any) -> Any:
     return cls(
-        id=t.pk, kind=t.kind, status=t.status, status_label=str(t.get_status_display()), member_id=t.member_id, member_name=t.member.name,
-        from_org_id=t.from_org_id, from_org_name=t.origin, to_org_id=t.to_org_id, to_org_name=t.destination, approver_org_id=t.approver_org_id,
-        reason=t.reason, return_reason=t.return_reason, letter_no=t.letter_no, letter_issuer=t.letter_issuer, letter_receiver=t.letter_receiver,
-        letter_issued_on=t.letter_issued_on, letter_valid_until=t.letter_valid_until, requested_on=t.requested_on, completed_on=t.completed_on, **extra)
+        id=t.pk,
+        kind=t.kind,
+        status=t.status,
+        status_label=str(t.get_status_display()),
+        member_id=t.member_id,
+        member_name=t.member.name,
+        from_org_id=t.from_org_id,
+        from_org_name=t.origin,
+        to_org_id=t.to_org_id,
+        to_org_name=t.destination,
+        approver_org_id=t.approver_org_id,
+        reason=t.reason,
+        return_reason=t.return_reason,
+        letter_no=t.letter_no,
+        letter_issuer=t.letter_issuer,
+        letter_receiver=t.letter_receiver,
+        letter_issued_on=t.letter_issued_on,
+        letter_valid_until=t.letter_valid_until,
+        requested_on=t.requested_on,
+        completed_on=t.completed_on,
+        **extra,
+    )
 
 
 def _transfer(request: HttpRequest, pk: int) -> Transfer:
@@ -144,13 +163,22 @@ def _transfer(request: HttpRequest, pk: int) -> Transfer:
 
 def _detail(request: HttpRequest, pk: int) -> TransferDetailOut:
     t = _transfer(request, pk)
-    events = [TransferEventOut(action=e.action, label=str(e.get_action_display()), at=e.at, actor=e.actor_name, note=e.note) for e in t.events.all()]
+    events = [
+        TransferEventOut(action=e.action, label=str(e.get_action_display()), at=e.at, actor=e.actor_name, note=e.note)
+        for e in t.events.all()
+    ]
     return _transfer_out(t, TransferDetailOut, events=events)  # type: ignore[no-any-return]
 
 
 @transfers_router.get("", response=TransferListOut)
-def transfer_list(request: HttpRequest, status: Transfer.Status | None = None, kind: Transfer.Kind | None = None, awaiting: bool = False,
-                  page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # type: ignore[type-arg]
+def transfer_list(
+    request: HttpRequest,
+    status: Transfer.Status | None = None,
+    kind: Transfer.Kind | None = None,
+    awaiting: bool = False,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE),
+) -> dict[str, Any]:  # type: ignore[type-arg]
     """Transfers touching the caller's scope (or their own); ``awaiting`` keeps those the caller acts on next."""
     qs = transfers.transfers_awaiting(request.user) if awaiting else transfers.transfers_visible_to(request.user)
     if status:
@@ -173,8 +201,14 @@ def transfer_create(request: HttpRequest, payload: TransferCreate) -> Status[Tra
         member = get_or_404(members_visible_to(request.user).select_related("org"), pk=payload.member_id)
     to_org = _org_or_400(payload.to_org_id, "to_org_id")
     try:
-        t = transfers.transfer_request(member=member, kind=payload.kind, to_org=to_org, external_org=payload.external_org,
-                                       reason=payload.reason, acting_user=request.user)
+        t = transfers.transfer_request(
+            member=member,
+            kind=payload.kind,
+            to_org=to_org,
+            external_org=payload.external_org,
+            reason=payload.reason,
+            acting_user=request.user,
+        )
     except DomainError as exc:
         raise _rename(exc, {"to_org": "to_org_id", "member": "member_id"}) from None
     return Status(201, _detail(request, t.pk))
@@ -186,9 +220,17 @@ def transfer_receive(request: HttpRequest, payload: TransferReceive) -> Status[T
     org = get_or_404(orgs_visible_to(request.user, "members.manage"), pk=payload.to_org_id)
     person = payload.model_dump(include={"id_number", "name", "gender", "birth_date", "probationary_date", "full_date"})
     try:
-        t = transfers.transfer_receive(to_org=org, acting_user=request.user, letter_no=payload.letter_no, letter_issuer=payload.letter_issuer,
-                                       letter_issued_on=payload.letter_issued_on, letter_valid_until=payload.letter_valid_until,
-                                       status=payload.status, person=person, reason=payload.reason)
+        t = transfers.transfer_receive(
+            to_org=org,
+            acting_user=request.user,
+            letter_no=payload.letter_no,
+            letter_issuer=payload.letter_issuer,
+            letter_issued_on=payload.letter_issued_on,
+            letter_valid_until=payload.letter_valid_until,
+            status=payload.status,
+            person=person,
+            reason=payload.reason,
+        )
     except DomainError as exc:
         raise _rename(exc, {"to_org": "to_org_id"}) from None
     return Status(201, _detail(request, t.pk))
@@ -201,7 +243,9 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> TransferDetailOut
 
 @transfers_router.post("/{transfer_id}/approve", response=TransferDetailOut)
 def transfer_approve(request: HttpRequest, transfer_id: int, payload: ApproveIn) -> TransferDetailOut:
-    transfers.transfer_approve(transfer=_transfer(request, transfer_id), acting_user=request.user, letter_no=payload.letter_no)
+    transfers.transfer_approve(
+        transfer=_transfer(request, transfer_id), acting_user=request.user, letter_no=payload.letter_no
+    )
     return _detail(request, transfer_id)
 
 
@@ -230,6 +274,7 @@ def transfer_receipt(request: HttpRequest, transfer_id: int) -> TransferDetailOu
 
 
 # --- Member development -------------------------------------------------------------------------
+
 
 class PipelineItem(Schema):
     case_id: int
@@ -347,10 +392,26 @@ class ExtendIn(_In):
 
 
 def _step_out(s: Any) -> StepOut:
-    return StepOut(id=s.pk, number=s.number, label=str(STEPS[s.number]), done_on=s.done_on, done_by=s.done_by_name, notes=s.notes,
-                   class_hours=s.class_hours, training_days=s.training_days, meeting_id=s.meeting_id, should_attend=s.should_attend,
-                   present=s.present, yes=s.yes, no=s.no, abstain=s.abstain, approver_org_id=s.approver_org_id,
-                   notice_from=s.notice_from, notice_to=s.notice_to, warnings=list(s.warnings or []))
+    return StepOut(
+        id=s.pk,
+        number=s.number,
+        label=str(STEPS[s.number]),
+        done_on=s.done_on,
+        done_by=s.done_by_name,
+        notes=s.notes,
+        class_hours=s.class_hours,
+        training_days=s.training_days,
+        meeting_id=s.meeting_id,
+        should_attend=s.should_attend,
+        present=s.present,
+        yes=s.yes,
+        no=s.no,
+        abstain=s.abstain,
+        approver_org_id=s.approver_org_id,
+        notice_from=s.notice_from,
+        notice_to=s.notice_to,
+        warnings=list(s.warnings or []),
+    )
 
 
 def _case_out(request: HttpRequest, pk: int) -> CaseOut:
@@ -361,12 +422,22 @@ def _case_out(request: HttpRequest, pk: int) -> CaseOut:
     def people(role: str) -> list[PersonOut]:
         return [PersonOut(id=c.member_id, name=c.member.name) for c in contacts if c.role == role]
 
-    return CaseOut(id=case.pk, member_id=case.member_id, name=case.member.name, member_status=case.member.status, status=case.status,
-                   current_step=case.current_step, next_step=case.next_step, due_step=case.due_step, due_on=case.due_on,
-                   probation_ends=development.probation_end(case, {s.number: s for s in steps}),
-                   probation_extension_months=case.probation_extension_months,
-                   mentors=people(DevelopmentContact.Role.MENTOR), sponsors=people(DevelopmentContact.Role.SPONSOR),
-                   steps=[_step_out(s) for s in steps])
+    return CaseOut(
+        id=case.pk,
+        member_id=case.member_id,
+        name=case.member.name,
+        member_status=case.member.status,
+        status=case.status,
+        current_step=case.current_step,
+        next_step=case.next_step,
+        due_step=case.due_step,
+        due_on=case.due_on,
+        probation_ends=development.probation_end(case, {s.number: s for s in steps}),
+        probation_extension_months=case.probation_extension_months,
+        mentors=people(DevelopmentContact.Role.MENTOR),
+        sponsors=people(DevelopmentContact.Role.SPONSOR),
+        steps=[_step_out(s) for s in steps],
+    )
 
 
 def _scoped_cases(request: HttpRequest, org: int | None) -> Any:
@@ -378,8 +449,15 @@ def _scoped_cases(request: HttpRequest, org: int | None) -> Any:
 
 
 @development_router.get("/pipeline", response=PipelineOut)
-def pipeline(request: HttpRequest, org: int | None = None, stage: int | None = Query(None, ge=1, le=5), step: int | None = Query(None, ge=1, le=25),  # type: ignore[type-arg]
-             overdue: bool = False, page: int = Query(1, ge=1), page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)) -> dict[str, Any]:  # type: ignore[type-arg]
+def pipeline(
+    request: HttpRequest,
+    org: int | None = None,
+    stage: int | None = Query(None, ge=1, le=5),
+    step: int | None = Query(None, ge=1, le=25),  # type: ignore[type-arg]
+    overdue: bool = False,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE),
+) -> dict[str, Any]:  # type: ignore[type-arg]
     """Open cases in scope, the most urgent deadline first."""
     today = timezone.localdate()
     qs = pipeline_rows(_scoped_cases(request, org), today=today, stage=stage, step=step, overdue=overdue)
@@ -388,9 +466,22 @@ def pipeline(request: HttpRequest, org: int | None = None, stage: int | None = Q
     for case in qs[start : start + page_size]:
         r = case_row(case, today)
         m = case.member
-        items.append(PipelineItem(case_id=case.pk, member_id=m.pk, name=m.name, org_id=m.org_id, org_name=m.org.name, status=m.status,
-                                  current_step=case.current_step, next_step=r["next_step"], next_label=r["next_label"],
-                                  due_step=case.due_step, due_on=case.due_on, overdue=r["state"] == "overdue"))
+        items.append(
+            PipelineItem(
+                case_id=case.pk,
+                member_id=m.pk,
+                name=m.name,
+                org_id=m.org_id,
+                org_name=m.org.name,
+                status=m.status,
+                current_step=case.current_step,
+                next_step=r["next_step"],
+                next_label=r["next_label"],
+                due_step=case.due_step,
+                due_on=case.due_on,
+                overdue=r["state"] == "overdue",
+            )
+        )
     return {"items": items, "count": qs.count()}
 
 
@@ -398,8 +489,17 @@ def pipeline(request: HttpRequest, org: int | None = None, stage: int | None = Q
 def board(request: HttpRequest, org: int | None = None) -> dict[str, Any]:
     """Counts per stage and step: people, overdue, due within 14 days (one GROUP BY)."""
     columns = pipeline_summary(_scoped_cases(request, org), today=timezone.localdate())
-    stages = [StageOut(number=c.number, label=c.label, people=c.people, overdue=c.overdue, due_soon=c.due_soon,
-                       steps=[StepCount(**s) for s in c.steps]) for c in columns]
+    stages = [
+        StageOut(
+            number=c.number,
+            label=c.label,
+            people=c.people,
+            overdue=c.overdue,
+            due_soon=c.due_soon,
+            steps=[StepCount(**s) for s in c.steps],
+        )
+        for c in columns
+    ]
     return {"stages": stages, "people": sum(c.people for c in columns), "overdue": sum(c.overdue for c in columns)}
 
 
@@ -408,7 +508,9 @@ def case_start(request: HttpRequest, payload: CaseStart) -> Status[CaseOut]:
     """Step 1: open a case for an applicant with the date of their written application."""
     member = get_or_404(members_visible_to(request.user, "members.manage").select_related("org"), pk=payload.member_id)
     try:
-        case = development.development_start(member=member, application_date=payload.application_date, notes=payload.notes, acting_user=request.user)
+        case = development.development_start(
+            member=member, application_date=payload.application_date, notes=payload.notes, acting_user=request.user
+        )
     except DomainError as exc:
         raise _rename(exc, {"member": "member_id"}) from None
     return Status(201, _case_out(request, case.pk))
@@ -432,8 +534,12 @@ def step_record(request: HttpRequest, case_id: int, payload: StepIn) -> Status[S
             raise DomainError(_("Unknown meeting."), [{"field": "meeting_id", "message": _("Unknown meeting.")}])
     try:
         step = development.development_record_step(
-            case=case, acting_user=request.user, meeting=meeting, approver_org=_org_or_400(payload.approver_org_id, "approver_org_id"),
-            **payload.model_dump(exclude={"meeting_id", "approver_org_id"}))
+            case=case,
+            acting_user=request.user,
+            meeting=meeting,
+            approver_org=_org_or_400(payload.approver_org_id, "approver_org_id"),
+            **payload.model_dump(exclude={"meeting_id", "approver_org_id"}),
+        )
     except DomainError as exc:
         raise _rename(exc, {"approver_org": "approver_org_id", "meeting": "meeting_id"}) from None
     return Status(201, _step_out(step))
@@ -452,4 +558,3 @@ def case_stop(request: HttpRequest, case_id: int, payload: ReasonIn) -> CaseOut:
     case = get_or_404(cases_visible_to(request.user), pk=case_id)
     development.development_stop(case=case, reason=payload.reason, acting_user=request.user)
     return _case_out(request, case_id)
-

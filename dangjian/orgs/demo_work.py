@@ -26,7 +26,9 @@ def _d(day: dt.date, days: int) -> dt.date:
     return day + dt.timedelta(days=days)
 
 
-def _plan(rng: random.Random, status: str, dates: dict[str, dt.date | None], today: dt.date) -> list[tuple[int, dt.date]]:
+def _plan(
+    rng: random.Random, status: str, dates: dict[str, dt.date | None], today: dt.date
+) -> list[tuple[int, dt.date]]:
     """(step, date) done so far for one person, never after ``today`` and never contradicting the record."""
     app = dates["application"] or today
     steps = [(1, app)]
@@ -42,7 +44,9 @@ def _plan(rng: random.Random, status: str, dates: dict[str, dt.date | None], tod
         if _d(act, days) <= min(end, today):
             steps.append((n, _d(act, days)))
     k, last = 1, act
-    while add_months(act, 6 * k) - dt.timedelta(days=10) < min(end, today) and (cand is not None or rng.random() < 0.85):
+    while add_months(act, 6 * k) - dt.timedelta(days=10) < min(end, today) and (
+        cand is not None or rng.random() < 0.85
+    ):
         last = add_months(act, 6 * k) - dt.timedelta(days=rng.randint(0, 20))
         steps.append((6, last))
         k += 1
@@ -73,19 +77,40 @@ def seed_demo(ctx: Any) -> dict[str, int]:
     today = ctx.today
     people = list(
         Member.objects.filter(pk__range=(ctx.first_member_id, ctx.last_member_id), status__in=PIPELINE)
-        .annotate(first=Case(When(org_id=ctx.secretary_branch_id, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .annotate(
+            first=Case(
+                When(org_id=ctx.secretary_branch_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
         .order_by("first", "id")
-        .values_list("id", "org_id", "org_path", "status", "application_date", "activist_date", "candidate_date", "probationary_date")[:MAX_CASES]
+        .values_list(
+            "id",
+            "org_id",
+            "org_path",
+            "status",
+            "application_date",
+            "activist_date",
+            "candidate_date",
+            "probationary_date",
+        )[:MAX_CASES]
     )
     org_ids = {p[1] for p in people}
-    full = {r["org_id"]: r for r in Member.objects.filter(org_id__in=org_ids, status=MemberStatus.FULL).values("org_id")
-            .annotate(lo=Min("id"), hi=Max("id"), n=Count("id")).order_by()}
+    full = {
+        r["org_id"]: r
+        for r in Member.objects.filter(org_id__in=org_ids, status=MemberStatus.FULL)
+        .values("org_id")
+        .annotate(lo=Min("id"), hi=Max("id"), n=Count("id"))
+        .order_by()
+    }
     committees = dict(Org.objects.filter(kind=Org.Kind.COMMITTEE).values_list("path", "id"))
     secretary = ctx.users.get("secretary")
     cases = steps = 0
     for start in range(0, len(people), BATCH):
         chunk = people[start : start + BATCH]
-        plans = [_plan(rng, p[3], {"application": p[4], "activist": p[5], "candidate": p[6], "probationary": p[7]}, today) for p in chunk]
+        plans = [
+            _plan(rng, p[3], {"application": p[4], "activist": p[5], "candidate": p[6], "probationary": p[7]}, today)
+            for p in chunk
+        ]
         rows = []
         for p, plan in zip(chunk, plans, strict=True):
             case = DevelopmentCase(member_id=p[0], current_step=max(n for n, _ in plan), started_by=secretary)
@@ -95,7 +120,14 @@ def seed_demo(ctx: Any) -> dict[str, int]:
         step_rows, contacts = [], []
         for p, plan, case in zip(chunk, plans, rows, strict=True):
             f = full.get(p[1])
-            approver = next((committees[p[2][:i]] for i in range(len(p[2]) - Org.steplen, 0, -Org.steplen) if p[2][:i] in committees), None)
+            approver = next(
+                (
+                    committees[p[2][:i]]
+                    for i in range(len(p[2]) - Org.steplen, 0, -Org.steplen)
+                    if p[2][:i] in committees
+                ),
+                None,
+            )
             for n, day in plan:
                 extra: dict[str, Any] = {}
                 if n == 11:
@@ -103,13 +135,31 @@ def seed_demo(ctx: Any) -> dict[str, int]:
                 elif n == 12:
                     extra = {"notice_from": _d(day, 1), "notice_to": _d(day, 7)}
                 elif n == 15 and f:
-                    extra = {"should_attend": f["n"], "present": f["n"] * 4 // 5 + 1, "yes": f["n"] * 4 // 5 + 1, "no": 0, "abstain": 0}
+                    extra = {
+                        "should_attend": f["n"],
+                        "present": f["n"] * 4 // 5 + 1,
+                        "yes": f["n"] * 4 // 5 + 1,
+                        "no": 0,
+                        "abstain": 0,
+                    }
                 elif n == 17:
                     extra = {"approver_org_id": approver}
-                step_rows.append(DevelopmentStep(case=case, number=n, done_on=day, done_by=secretary, done_by_name=getattr(secretary, "name", ""), **extra))
+                step_rows.append(
+                    DevelopmentStep(
+                        case=case,
+                        number=n,
+                        done_on=day,
+                        done_by=secretary,
+                        done_by_name=getattr(secretary, "name", ""),
+                        **extra,
+                    )
+                )
                 if n in (5, 9) and f and f["lo"] != f["hi"]:
                     role = DevelopmentContact.Role.MENTOR if n == 5 else DevelopmentContact.Role.SPONSOR
-                    contacts += [DevelopmentContact(case=case, member_id=m, role=role, assigned_on=day) for m in (f["lo"], f["hi"])]
+                    contacts += [
+                        DevelopmentContact(case=case, member_id=m, role=role, assigned_on=day)
+                        for m in (f["lo"], f["hi"])
+                    ]
         DevelopmentStep.objects.bulk_create(step_rows)
         DevelopmentContact.objects.bulk_create(contacts)
         cases, steps = cases + len(rows), steps + len(step_rows)
@@ -119,25 +169,45 @@ def seed_demo(ctx: Any) -> dict[str, int]:
 def _transfers(ctx: Any) -> int:
     """One transfer out of the secretary's branch awaiting the committee, one into it awaiting the secretary."""
     home = Org.objects.get(pk=ctx.secretary_branch_id)
-    others = Org.objects.filter(kind=Org.Kind.BRANCH, is_cloud=False, is_temporary=False).exclude(path__startswith=home.path[: 2 * Org.steplen])
+    others = Org.objects.filter(kind=Org.Kind.BRANCH, is_cloud=False, is_temporary=False).exclude(
+        path__startswith=home.path[: 2 * Org.steplen]
+    )
     other = others.order_by("path").first()
     if other is None:
         return 0
+
     def someone(branch: Org) -> Member | None:
         demo = [u.pk for u in ctx.users.values() if u is not None]
-        return (Member.objects.filter(org_path__startswith=branch.path, status=MemberStatus.FULL).exclude(user_id__in=demo)
-                .order_by("-id").first())
+        return (
+            Member.objects.filter(org_path__startswith=branch.path, status=MemberStatus.FULL)
+            .exclude(user_id__in=demo)
+            .order_by("-id")
+            .first()
+        )
 
     leaving, coming = someone(home), someone(other)
     made = 0
     now = timezone.now()
-    for member, src, dst, status in ((leaving, home, other, Transfer.Status.PENDING_APPROVAL), (coming, other, home, Transfer.Status.PENDING_ACCEPTANCE)):
+    for member, src, dst, status in (
+        (leaving, home, other, Transfer.Status.PENDING_APPROVAL),
+        (coming, other, home, Transfer.Status.PENDING_ACCEPTANCE),
+    ):
         approver = src.get_ancestors().filter(kind=Org.Kind.COMMITTEE).order_by("-depth").first()
         if member is None or approver is None:
             continue
-        t = Transfer.objects.create(kind=Transfer.Kind.INTERNAL, status=status, member=member, from_org=src, from_path=src.path, to_org=dst,
-                                    to_path=dst.path, approver_org=approver, approver_path=approver.path, reason="工作调动",
-                                    requested_on=ctx.today - dt.timedelta(days=3))
+        t = Transfer.objects.create(
+            kind=Transfer.Kind.INTERNAL,
+            status=status,
+            member=member,
+            from_org=src,
+            from_path=src.path,
+            to_org=dst,
+            to_path=dst.path,
+            approver_org=approver,
+            approver_path=approver.path,
+            reason="工作调动",
+            requested_on=ctx.today - dt.timedelta(days=3),
+        )
         TransferEvent.objects.create(transfer=t, action=TransferEvent.Action.REQUESTED, actor_name=member.name)
         if status == Transfer.Status.PENDING_ACCEPTANCE:
             TransferEvent.objects.create(transfer=t, action=TransferEvent.Action.APPROVED, actor_name=approver.name)

@@ -42,18 +42,43 @@ class MemberForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = [
-            "name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "education", "employee_no",
-            "department", "job_title", "hire_date", "application_date", "activist_date", "candidate_date",
-            "probationary_date", "full_date",
+            "name",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "id_number",
+            "phone",
+            "address",
+            "education",
+            "employee_no",
+            "department",
+            "job_title",
+            "hire_date",
+            "application_date",
+            "activist_date",
+            "candidate_date",
+            "probationary_date",
+            "full_date",
         ]
         widgets: dict[str, forms.Widget] = {
-            f: DateInput() for f in ["birth_date", "hire_date", "application_date", "activist_date", "candidate_date", "probationary_date", "full_date"]
+            f: DateInput()
+            for f in [
+                "birth_date",
+                "hire_date",
+                "application_date",
+                "activist_date",
+                "candidate_date",
+                "probationary_date",
+                "full_date",
+            ]
         }
-        widgets.update({
-            "id_number": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 18}),
-            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-            "address": forms.TextInput(attrs={"autocomplete": "off", "maxlength": ADDRESS_MAX_LENGTH}),
-        })
+        widgets.update(
+            {
+                "id_number": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 18}),
+                "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+                "address": forms.TextInput(attrs={"autocomplete": "off", "maxlength": ADDRESS_MAX_LENGTH}),
+            }
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,7 +138,9 @@ class MemberCreateForm(MemberForm):
     def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if orgs is not None:
-            cast(forms.ModelChoiceField, self.fields["org"]).queryset = orgs.exclude(kind=Org.Kind.COMMITTEE).order_by("path")
+            cast(forms.ModelChoiceField, self.fields["org"]).queryset = orgs.exclude(kind=Org.Kind.COMMITTEE).order_by(
+                "path"
+            )
 
 
 class StatusChangeForm(forms.Form):
@@ -146,7 +173,17 @@ class OrgForm(forms.ModelForm):
 
     class Meta:
         model = Org
-        fields = ["name", "short_name", "unit", "founded_on", "is_cloud", "is_temporary", "ends_on", "term_start", "term_end"]
+        fields = [
+            "name",
+            "short_name",
+            "unit",
+            "founded_on",
+            "is_cloud",
+            "is_temporary",
+            "ends_on",
+            "term_start",
+            "term_end",
+        ]
         widgets = {f: DateInput() for f in ["founded_on", "ends_on", "term_start", "term_end"]}
 
     def clean(self) -> dict[str, Any]:

@@ -39,11 +39,14 @@ def import_check_job(job_id: int) -> None:
         with job.file.open("rb") as fh:
             plan, _kind, _stream = import_check(upload=fh, acting_user=job.created_by, progress=_progress(job_id))
     except DomainError as exc:
-        BackgroundJob.objects.filter(pk=job_id).update(state=BackgroundJob.State.FAILED, message=exc.message[:300], errors=exc.errors,
-                                                       finished_at=timezone.now())
+        BackgroundJob.objects.filter(pk=job_id).update(
+            state=BackgroundJob.State.FAILED, message=exc.message[:300], errors=exc.errors, finished_at=timezone.now()
+        )
         return
     BackgroundJob.objects.filter(pk=job_id).update(
-        state=BackgroundJob.State.READY, done=plan.rows, total=plan.rows,
+        state=BackgroundJob.State.READY,
+        done=plan.rows,
+        total=plan.rows,
         result={"created": plan.created, "updated": plan.updated, "unchanged": plan.unchanged, "sample": plan.sample},
     )
 
@@ -62,9 +65,14 @@ def import_commit_job(job_id: int) -> None:
         with job.file.open("rb") as fh:
             # Checked again: the data may have changed since the preview.
             plan, kind, stream = import_check(upload=fh, acting_user=job.created_by)
-            counts = import_commit(plan=plan, kind=kind, stream=stream, acting_user=job.created_by, filename=job.filename)
+            counts = import_commit(
+                plan=plan, kind=kind, stream=stream, acting_user=job.created_by, filename=job.filename
+            )
     except DomainError as exc:
-        BackgroundJob.objects.filter(pk=job_id).update(state=BackgroundJob.State.FAILED, message=exc.message[:300], errors=exc.errors,
-                                                       finished_at=timezone.now())
+        BackgroundJob.objects.filter(pk=job_id).update(
+            state=BackgroundJob.State.FAILED, message=exc.message[:300], errors=exc.errors, finished_at=timezone.now()
+        )
         return
-    BackgroundJob.objects.filter(pk=job_id).update(state=BackgroundJob.State.DONE, result=counts, message="", finished_at=timezone.now())
+    BackgroundJob.objects.filter(pk=job_id).update(
+        state=BackgroundJob.State.DONE, result=counts, message="", finished_at=timezone.now()
+    )

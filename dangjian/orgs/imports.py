@@ -31,50 +31,166 @@ from .models import Member, Membership, MemberStatus, Org, StatusChange
 from .search import pinyin_forms
 
 COLUMNS = {
-    "工号": "employee_no", "员工编号": "employee_no", "employee number": "employee_no",
-    "姓名": "name", "name": "name",
-    "性别": "gender", "gender": "gender",
-    "民族": "ethnicity", "ethnicity": "ethnicity",
-    "出生日期": "birth_date", "birth date": "birth_date",
-    "身份证号": "id_number", "身份证号码": "id_number", "id number": "id_number",
-    "手机号": "phone", "手机号码": "phone", "phone": "phone",
-    "学历": "education", "education": "education",
-    "部门": "department", "department": "department",
-    "岗位": "job_title", "职务": "job_title", "post": "job_title",
-    "入职日期": "hire_date", "hire date": "hire_date",
-    "所在党组织": "org", "党组织": "org", "所在支部": "org", "branch": "org",
-    "政治面貌": "status", "status": "status",
-    "入党申请日期": "application_date", "application date": "application_date",
-    "确定积极分子日期": "activist_date", "activist date": "activist_date",
-    "确定发展对象日期": "candidate_date", "candidate date": "candidate_date",
-    "入党日期": "probationary_date", "admission date": "probationary_date",
-    "转正日期": "full_date", "full membership date": "full_date",
+    "工号": "employee_no",
+    "员工编号": "employee_no",
+    "employee number": "employee_no",
+    "姓名": "name",
+    "name": "name",
+    "性别": "gender",
+    "gender": "gender",
+    "民族": "ethnicity",
+    "ethnicity": "ethnicity",
+    "出生日期": "birth_date",
+    "birth date": "birth_date",
+    "身份证号": "id_number",
+    "身份证号码": "id_number",
+    "id number": "id_number",
+    "手机号": "phone",
+    "手机号码": "phone",
+    "phone": "phone",
+    "学历": "education",
+    "education": "education",
+    "部门": "department",
+    "department": "department",
+    "岗位": "job_title",
+    "职务": "job_title",
+    "post": "job_title",
+    "入职日期": "hire_date",
+    "hire date": "hire_date",
+    "所在党组织": "org",
+    "党组织": "org",
+    "所在支部": "org",
+    "branch": "org",
+    "政治面貌": "status",
+    "status": "status",
+    "入党申请日期": "application_date",
+    "application date": "application_date",
+    "确定积极分子日期": "activist_date",
+    "activist date": "activist_date",
+    "确定发展对象日期": "candidate_date",
+    "candidate date": "candidate_date",
+    "入党日期": "probationary_date",
+    "admission date": "probationary_date",
+    "转正日期": "full_date",
+    "full membership date": "full_date",
 }
-TEMPLATE_HEADERS = ["工号", "姓名", "性别", "民族", "出生日期", "身份证号", "手机号", "学历", "部门", "岗位", "入职日期", "所在党组织",
-                    "政治面貌", "入党申请日期", "确定积极分子日期", "确定发展对象日期", "入党日期", "转正日期"]
+TEMPLATE_HEADERS = [
+    "工号",
+    "姓名",
+    "性别",
+    "民族",
+    "出生日期",
+    "身份证号",
+    "手机号",
+    "学历",
+    "部门",
+    "岗位",
+    "入职日期",
+    "所在党组织",
+    "政治面貌",
+    "入党申请日期",
+    "确定积极分子日期",
+    "确定发展对象日期",
+    "入党日期",
+    "转正日期",
+]
 EMPLOYEE = "employee"  # 群众: a staff account, no member record
-STATUS_WORDS = {
-    "中共党员": MemberStatus.FULL, "正式党员": MemberStatus.FULL, "党员": MemberStatus.FULL,
-    "中共预备党员": MemberStatus.PROBATIONARY, "预备党员": MemberStatus.PROBATIONARY,
-    "发展对象": MemberStatus.CANDIDATE, "入党积极分子": MemberStatus.ACTIVIST, "积极分子": MemberStatus.ACTIVIST,
-    "入党申请人": MemberStatus.APPLICANT, "群众": EMPLOYEE,
-} | {s: s for s in MemberStatus.values} | {EMPLOYEE: EMPLOYEE}
+STATUS_WORDS = (
+    {
+        "中共党员": MemberStatus.FULL,
+        "正式党员": MemberStatus.FULL,
+        "党员": MemberStatus.FULL,
+        "中共预备党员": MemberStatus.PROBATIONARY,
+        "预备党员": MemberStatus.PROBATIONARY,
+        "发展对象": MemberStatus.CANDIDATE,
+        "入党积极分子": MemberStatus.ACTIVIST,
+        "积极分子": MemberStatus.ACTIVIST,
+        "入党申请人": MemberStatus.APPLICANT,
+        "群众": EMPLOYEE,
+    }
+    | {s: s for s in MemberStatus.values}
+    | {EMPLOYEE: EMPLOYEE}
+)
 GENDER_WORDS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
-EDUCATION_WORDS = {"小学": "primary", "初中": "junior", "高中": "senior", "中专": "senior", "高中/中专": "senior", "大专": "college",
-                   "本科": "bachelor", "大学本科": "bachelor", "硕士": "master", "研究生": "master", "博士": "doctor"} | {
-    e: e for e in Member.Education.values}
-DATE_FIELDS = ["birth_date", "hire_date", "application_date", "activist_date", "candidate_date", "probationary_date", "full_date"]
+EDUCATION_WORDS = {
+    "小学": "primary",
+    "初中": "junior",
+    "高中": "senior",
+    "中专": "senior",
+    "高中/中专": "senior",
+    "大专": "college",
+    "本科": "bachelor",
+    "大学本科": "bachelor",
+    "硕士": "master",
+    "研究生": "master",
+    "博士": "doctor",
+} | {e: e for e in Member.Education.values}
+DATE_FIELDS = [
+    "birth_date",
+    "hire_date",
+    "application_date",
+    "activist_date",
+    "candidate_date",
+    "probationary_date",
+    "full_date",
+]
 KEY_DATES = ["application_date", "activist_date", "candidate_date", "probationary_date", "full_date"]
-MEMBER_FIELDS = ["name", "gender", "ethnicity", "birth_date", "id_number", "phone", "education", "department", "job_title", "hire_date",
-                 "status", *KEY_DATES]
+MEMBER_FIELDS = [
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "phone",
+    "education",
+    "department",
+    "job_title",
+    "hire_date",
+    "status",
+    *KEY_DATES,
+]
 SENSITIVE = {"id_number", "phone"}
 CHUNK = 2000
 
 
 def template_xlsx() -> bytes:
-    example = [["E000101", "张三", "男", "汉族", "1988-05-12", "11010519491231002X", "13812345678", "本科", "财务部", "会计", "2012-07-01",
-                "第一党支部", "中共党员", "2009-03-01", "2009-09-01", "2010-09-01", "2011-06-30", "2012-07-01"],
-               ["E000102", "李梅", "女", "汉族", "1995-10-03", "", "13900001111", "硕士", "人力资源部", "专员", "2020-07-01", "", "群众"]]
+    example = [
+        [
+            "E000101",
+            "张三",
+            "男",
+            "汉族",
+            "1988-05-12",
+            "11010519491231002X",
+            "13812345678",
+            "本科",
+            "财务部",
+            "会计",
+            "2012-07-01",
+            "第一党支部",
+            "中共党员",
+            "2009-03-01",
+            "2009-09-01",
+            "2010-09-01",
+            "2011-06-30",
+            "2012-07-01",
+        ],
+        [
+            "E000102",
+            "李梅",
+            "女",
+            "汉族",
+            "1995-10-03",
+            "",
+            "13900001111",
+            "硕士",
+            "人力资源部",
+            "专员",
+            "2020-07-01",
+            "",
+            "群众",
+        ],
+    ]
     return write_xlsx(TEMPLATE_HEADERS, example, title="人员导入")
 
 
@@ -85,7 +201,9 @@ def _date(value: Any) -> dt.date | str | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip().replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").replace("日", "")
+    text = (
+        str(value).strip().replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").replace("日", "")
+    )
     for fmt in ("%Y-%m-%d", "%Y%m%d"):
         try:
             return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date)
@@ -168,7 +286,11 @@ def _clean(row: int, data: dict[str, Any], errors: list[RowError]) -> CleanRow |
         for (f1, d1), (f2, d2) in itertools.pairwise(dates):
             if d2 < d1:
                 err(f2, _("%(a)s is before %(b)s.") % {"a": f2, "b": f1})
-        if values["birth_date"] and values["application_date"] and values["application_date"] < _add_years(values["birth_date"], 18):
+        if (
+            values["birth_date"]
+            and values["application_date"]
+            and values["application_date"] < _add_years(values["birth_date"], 18)
+        ):
             err("application_date", _("Applicants must be at least 18."))
     return CleanRow(row, emp, values, org_key) if emp else None
 
@@ -193,8 +315,11 @@ def _resolve_orgs(keys: set[str], user: Any) -> tuple[dict[str, Org], dict[str, 
     problems: dict[str, str] = {}
     for key in keys:
         parts = [p.strip() for p in key.split("/") if p.strip()]
-        matches = [o for o in candidates.get(parts[-1] if parts else "", [])
-                   if all(p in [names_by_path.get(o.path[: Org.steplen * d]) for d in range(1, o.depth)] for p in parts[:-1])]
+        matches = [
+            o
+            for o in candidates.get(parts[-1] if parts else "", [])
+            if all(p in [names_by_path.get(o.path[: Org.steplen * d]) for d in range(1, o.depth)] for p in parts[:-1])
+        ]
         if len(matches) == 1:
             found[key] = matches[0]
         elif not matches:
@@ -209,7 +334,9 @@ def _rows(kind: str, stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     return read_table(kind, stream, COLUMNS, required=["employee_no", "name", "status"])
 
 
-def import_check(*, upload: Any, acting_user: Any, progress: Callable[[int], None] | None = None) -> tuple[ImportPlan, str, IO[bytes]]:
+def import_check(
+    *, upload: Any, acting_user: Any, progress: Callable[[int], None] | None = None
+) -> tuple[ImportPlan, str, IO[bytes]]:
     """First pass: every row checked; nothing written. Raises ImportRejected with every bad row."""
     kind, stream = open_upload(upload)
     plan = ImportPlan()
@@ -222,13 +349,17 @@ def import_check(*, upload: Any, acting_user: Any, progress: Callable[[int], Non
         if clean is None:
             continue
         if clean.employee_no in seen_emp:
-            plan.errors.append(RowError(row, "employee_no", _("Also on row %(r)d.") % {"r": seen_emp[clean.employee_no]}))
+            plan.errors.append(
+                RowError(row, "employee_no", _("Also on row %(r)d.") % {"r": seen_emp[clean.employee_no]})
+            )
         seen_emp.setdefault(clean.employee_no, row)
         idn = clean.values["id_number"]
         if idn:
             index = crypto.blind_index(idn)
             if index in seen_id:
-                plan.errors.append(RowError(row, "id_number", _("The same ID number is on row %(r)d.") % {"r": seen_id[index]}))
+                plan.errors.append(
+                    RowError(row, "id_number", _("The same ID number is on row %(r)d.") % {"r": seen_id[index]})
+                )
             seen_id.setdefault(index, row)
         if clean.org_key:
             org_keys.add(clean.org_key)
@@ -261,19 +392,32 @@ def _check_existing(batch: list[CleanRow], plan: ImportPlan, user: Any) -> None:
         return
     emps = [c.employee_no for c in batch]
     existing = {m.employee_no: m for m in Member.objects.filter(employee_no__in=emps)}
-    in_scope = set(members_visible_to(user, "members.manage").filter(employee_no__in=list(existing)).values_list("employee_no", flat=True))
+    in_scope = set(
+        members_visible_to(user, "members.manage")
+        .filter(employee_no__in=list(existing))
+        .values_list("employee_no", flat=True)
+    )
     users = {u.employee_no: u for u in User.objects.filter(employee_no__in=emps).only("employee_no", "name", "phone")}
-    id_owner = dict(Member.objects.filter(id_number_index__in=[crypto.blind_index(c.values["id_number"]) for c in batch if c.values["id_number"]])
-                    .values_list("id_number_index", "employee_no"))
+    id_owner = dict(
+        Member.objects.filter(
+            id_number_index__in=[crypto.blind_index(c.values["id_number"]) for c in batch if c.values["id_number"]]
+        ).values_list("id_number_index", "employee_no")
+    )
     for c in batch:
         member = existing.get(c.employee_no)
         if member is not None and c.employee_no not in in_scope:
-            plan.errors.append(RowError(c.row, "employee_no", _("This employee number belongs to a member outside your organisations.")))
+            plan.errors.append(
+                RowError(
+                    c.row, "employee_no", _("This employee number belongs to a member outside your organisations.")
+                )
+            )
             continue
         idn = c.values["id_number"]
         owner = id_owner.get(crypto.blind_index(idn)) if idn else None
         if owner and owner != c.employee_no:
-            plan.errors.append(RowError(c.row, "id_number", _("This ID number belongs to another member (%(e)s).") % {"e": owner}))
+            plan.errors.append(
+                RowError(c.row, "id_number", _("This ID number belongs to another member (%(e)s).") % {"e": owner})
+            )
         if c.values["status"] == EMPLOYEE:
             u = users.get(c.employee_no)
             changed = u is not None and any(c.values[f] and getattr(u, f) != c.values[f] for f in ("name", "phone"))
@@ -284,19 +428,29 @@ def _check_existing(batch: list[CleanRow], plan: ImportPlan, user: Any) -> None:
             continue
         org = plan.orgs.get(c.org_key)
         if org is not None and org.pk != member.org_id:
-            plan.errors.append(RowError(c.row, "org", _("Moving a member to another branch is a transfer, not an import.")))
-        diff = {f: c.values[f] for f in MEMBER_FIELDS if c.values[f] not in (None, "") and getattr(member, f) != c.values[f]}
+            plan.errors.append(
+                RowError(c.row, "org", _("Moving a member to another branch is a transfer, not an import."))
+            )
+        diff = {
+            f: c.values[f] for f in MEMBER_FIELDS if c.values[f] not in (None, "") and getattr(member, f) != c.values[f]
+        }
         _count(plan, c, "updated" if diff else "unchanged", diff)
 
 
 def _count(plan: ImportPlan, c: CleanRow, outcome: str, diff: dict[str, Any]) -> None:
     setattr(plan, outcome, getattr(plan, outcome) + 1)
     if outcome != "unchanged" and len(plan.sample) < 20:
-        shown = {f: ("***" if f in SENSITIVE else _json(v)) for f, v in (diff or c.values).items() if v not in (None, "")}
-        plan.sample.append({"row": c.row, "employee_no": c.employee_no, "name": c.values["name"], "outcome": outcome, "fields": shown})
+        shown = {
+            f: ("***" if f in SENSITIVE else _json(v)) for f, v in (diff or c.values).items() if v not in (None, "")
+        }
+        plan.sample.append(
+            {"row": c.row, "employee_no": c.employee_no, "name": c.values["name"], "outcome": outcome, "fields": shown}
+        )
 
 
-def import_commit(*, plan: ImportPlan, kind: str, stream: IO[bytes], acting_user: Any, filename: str = "") -> dict[str, int]:
+def import_commit(
+    *, plan: ImportPlan, kind: str, stream: IO[bytes], acting_user: Any, filename: str = ""
+) -> dict[str, int]:
     """Second pass: write every row in one transaction (the file was fully checked by import_check)."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     request = current_request.get()
@@ -312,8 +466,14 @@ def import_commit(*, plan: ImportPlan, kind: str, stream: IO[bytes], acting_user
                 _write(batch, plan, actor, ip, counts)
                 batch = []
         _write(batch, plan, actor, ip, counts)
-        AuditEvent.objects.create(actor=actor, actor_name=actor.get_username() if actor else "", action="member.import", ip=ip,
-                                  target_repr=filename[:200], after=counts)
+        AuditEvent.objects.create(
+            actor=actor,
+            actor_name=actor.get_username() if actor else "",
+            action="member.import",
+            ip=ip,
+            target_repr=filename[:200],
+            after=counts,
+        )
     return counts
 
 
@@ -345,8 +505,15 @@ def _write(batch: list[CleanRow], plan: ImportPlan, actor: Any, ip: str | None, 
             counts["updated" if user_diff else "unchanged"] += 1
             continue
         if user is None:
-            user = User(username=c.employee_no if c.employee_no not in taken else f"u{c.employee_no}", employee_no=c.employee_no, name=v["name"],
-                        phone=v["phone"], id_number=v["id_number"], must_change_password=True, password=make_password(None))
+            user = User(
+                username=c.employee_no if c.employee_no not in taken else f"u{c.employee_no}",
+                employee_no=c.employee_no,
+                name=v["name"],
+                phone=v["phone"],
+                id_number=v["id_number"],
+                must_change_password=True,
+                password=make_password(None),
+            )
             user.phone_index = crypto.blind_index(user.phone) if user.phone else ""
             user.id_number_index = crypto.blind_index(user.id_number) if user.id_number else ""
             new_users.append(user)
@@ -357,7 +524,12 @@ def _write(batch: list[CleanRow], plan: ImportPlan, actor: Any, ip: str | None, 
         member = members.get(c.employee_no)
         org = plan.orgs[c.org_key]
         if member is None:
-            m = Member(org=org, org_path=org.path, employee_no=c.employee_no, **{f: v[f] for f in MEMBER_FIELDS if v[f] is not None})
+            m = Member(
+                org=org,
+                org_path=org.path,
+                employee_no=c.employee_no,
+                **{f: v[f] for f in MEMBER_FIELDS if v[f] is not None},
+            )
             m.name_pinyin, m.name_initials = pinyin_forms(m.name)
             m.id_number_index = crypto.blind_index(m.id_number) if m.id_number else ""
             m.phone_index = crypto.blind_index(m.phone) if m.phone else ""
@@ -372,17 +544,36 @@ def _write(batch: list[CleanRow], plan: ImportPlan, actor: Any, ip: str | None, 
             continue
         before = {f: ("(set)" if f in SENSITIVE else _json(getattr(member, f))) for f in diff}
         if "status" in diff:
-            status_rows.append(StatusChange(member=member, from_status=member.status, to_status=diff["status"], effective_on=today,
-                                            reason="HR import", recorded_by=actor))
+            status_rows.append(
+                StatusChange(
+                    member=member,
+                    from_status=member.status,
+                    to_status=diff["status"],
+                    effective_on=today,
+                    reason="HR import",
+                    recorded_by=actor,
+                )
+            )
         for f, value in diff.items():
             setattr(member, f, value)
         member.name_pinyin, member.name_initials = pinyin_forms(member.name)
         member.id_number_index = crypto.blind_index(member.id_number) if member.id_number else ""
         member.phone_index = crypto.blind_index(member.phone) if member.phone else ""
         changed.append((member, list(diff)))
-        events.append(AuditEvent(actor=actor, actor_name=actor.get_username() if actor else "", action="member.update", ip=ip,
-                                 target_type="orgs.member", target_id=str(member.pk), target_repr=member.name, org_path=member.org_path,
-                                 before=before, after={f: ("(changed)" if f in SENSITIVE else _json(val)) for f, val in diff.items()}))
+        events.append(
+            AuditEvent(
+                actor=actor,
+                actor_name=actor.get_username() if actor else "",
+                action="member.update",
+                ip=ip,
+                target_type="orgs.member",
+                target_id=str(member.pk),
+                target_repr=member.name,
+                org_path=member.org_path,
+                before=before,
+                after={f: ("(changed)" if f in SENSITIVE else _json(val)) for f, val in diff.items()},
+            )
+        )
     User.objects.bulk_create(new_users, batch_size=CHUNK)
     if changed_users:
         User.objects.bulk_update(changed_users, ["name", "phone", "phone_index"], batch_size=CHUNK)
@@ -394,14 +585,35 @@ def _write(batch: list[CleanRow], plan: ImportPlan, actor: Any, ip: str | None, 
         u = users.get(m.employee_no)
         m.user_id = u.pk if u is not None else None
     Member.objects.bulk_create(new_members, batch_size=CHUNK)
-    Membership.objects.bulk_create([Membership(member=m, org_id=m.org_id, kind=Membership.Kind.PRIMARY, started_on=today) for m in new_members])
-    StatusChange.objects.bulk_create([StatusChange(member=m, to_status=m.status, effective_on=today, reason="HR import", recorded_by=actor)
-                                      for m in new_members] + status_rows)
-    fields = sorted({f for _m, fs in changed for f in fs} | {"name_pinyin", "name_initials", "id_number_index", "phone_index"})
+    Membership.objects.bulk_create(
+        [Membership(member=m, org_id=m.org_id, kind=Membership.Kind.PRIMARY, started_on=today) for m in new_members]
+    )
+    StatusChange.objects.bulk_create(
+        [
+            StatusChange(member=m, to_status=m.status, effective_on=today, reason="HR import", recorded_by=actor)
+            for m in new_members
+        ]
+        + status_rows
+    )
+    fields = sorted(
+        {f for _m, fs in changed for f in fs} | {"name_pinyin", "name_initials", "id_number_index", "phone_index"}
+    )
     if changed:
         Member.objects.bulk_update([m for m, _fs in changed], fields, batch_size=CHUNK)
-    events += [AuditEvent(actor=actor, actor_name=actor.get_username() if actor else "", action="member.create", ip=ip, target_type="orgs.member",
-                          target_id=str(m.pk), target_repr=m.name, org_path=m.org_path, after={"status": m.status, "source": "import"}) for m in new_members]
+    events += [
+        AuditEvent(
+            actor=actor,
+            actor_name=actor.get_username() if actor else "",
+            action="member.create",
+            ip=ip,
+            target_type="orgs.member",
+            target_id=str(m.pk),
+            target_repr=m.name,
+            org_path=m.org_path,
+            after={"status": m.status, "source": "import"},
+        )
+        for m in new_members
+    ]
     AuditEvent.objects.bulk_create(events, batch_size=CHUNK)
     counts["created"] += len(new_members)
     counts["updated"] += len(changed)
@@ -414,4 +626,6 @@ def _json(value: Any) -> Any:
 def members_import(*, upload: Any, acting_user: Any) -> dict[str, int]:
     """Check and write in one call (the API): every bad row reported and nothing written, or the counts."""
     plan, kind, stream = import_check(upload=upload, acting_user=acting_user)
-    return import_commit(plan=plan, kind=kind, stream=stream, acting_user=acting_user, filename=getattr(upload, "name", ""))
+    return import_commit(
+        plan=plan, kind=kind, stream=stream, acting_user=acting_user, filename=getattr(upload, "name", "")
+    )

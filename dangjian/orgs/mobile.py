@@ -52,8 +52,12 @@ def officers_by_path(paths: Iterable[str]) -> dict[str, list[Any]]:
     (up to its committee), in one query."""
     paths = set(paths)
     prefixes = {p[:i] for p in paths for i in range(Org.steplen, len(p) + 1, Org.steplen)}
-    roles = OrgRole.objects.filter(org__path__in=prefixes, ended_at__isnull=True, org__kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH, Org.Kind.GROUP],
-                                   role__in=[OrgRole.Role.SECRETARY, OrgRole.Role.AFFAIRS_WORKER]).select_related("user", "org")
+    roles = OrgRole.objects.filter(
+        org__path__in=prefixes,
+        ended_at__isnull=True,
+        org__kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH, Org.Kind.GROUP],
+        role__in=[OrgRole.Role.SECRETARY, OrgRole.Role.AFFAIRS_WORKER],
+    ).select_related("user", "org")
     out: dict[str, list[Any]] = defaultdict(list)
     for role in roles:
         for p in paths:
@@ -88,13 +92,16 @@ def member_end_mobile(*, member: Member, acting_user: Any) -> Member:
     member.is_mobile, member.mobile_since, member.mobile_whereabouts = False, None, ""
     member.save()
     ContactWarning.objects.filter(member=member, kind=ContactWarning.Kind.MOBILE_LONG, decided_on__isnull=True).update(
-        decided_on=timezone.localdate(), decision="returned", decided_by=services._user(acting_user))
+        decided_on=timezone.localdate(), decision="returned", decided_by=services._user(acting_user)
+    )
     audit(acting_user, "member.mobile_end", member, before=before, after=snapshot(member, AUDIT_FIELDS))
     return member
 
 
 @transaction.atomic
-def mobile_activity_record(*, member: Member, on: dt.date, place: str, activity: str, acting_user: Any) -> MobileActivity:
+def mobile_activity_record(
+    *, member: Member, on: dt.date, place: str, activity: str, acting_user: Any
+) -> MobileActivity:
     """The mobile member (or their branch) records an activity taken part in elsewhere."""
     is_self = member.user_id is not None and member.user_id == getattr(acting_user, "pk", None)
     if not (is_self or has_org_perm(acting_user, member.org, "members.manage")):
@@ -106,8 +113,13 @@ def mobile_activity_record(*, member: Member, on: dt.date, place: str, activity:
         raise _err("place", _("Give the place."))
     if not activity.strip():
         raise _err("activity", _("Say what the activity was."))
-    row = MobileActivity.objects.create(member=member, on=on, place=place.strip()[:128], activity=activity.strip()[:255],
-                                        recorded_by=services._user(acting_user))
+    row = MobileActivity.objects.create(
+        member=member,
+        on=on,
+        place=place.strip()[:128],
+        activity=activity.strip()[:255],
+        recorded_by=services._user(acting_user),
+    )
     audit(acting_user, "member.mobile_activity", member, after={"on": on, "place": row.place, "activity": row.activity})
     return row
 
@@ -134,19 +146,26 @@ def member_contact_restored(*, member: Member, acting_user: Any) -> Member:
     before = snapshot(member, AUDIT_FIELDS)
     member.out_of_contact_since = None
     member.save()
-    ContactWarning.objects.filter(member=member, decided_on__isnull=True).exclude(kind=ContactWarning.Kind.MOBILE_LONG).update(
-        decided_on=timezone.localdate(), decision="restored", decided_by=services._user(acting_user))
+    ContactWarning.objects.filter(member=member, decided_on__isnull=True).exclude(
+        kind=ContactWarning.Kind.MOBILE_LONG
+    ).update(decided_on=timezone.localdate(), decision="restored", decided_by=services._user(acting_user))
     audit(acting_user, "member.contact_restored", member, before=before, after=snapshot(member, AUDIT_FIELDS))
     return member
 
 
 def suspended_on(member: Member) -> dt.date | None:
-    return (StatusChange.objects.filter(member=member, to_status=MemberStatus.SUSPENDED)
-            .order_by("-effective_on", "-id").values_list("effective_on", flat=True).first())
+    return (
+        StatusChange.objects.filter(member=member, to_status=MemberStatus.SUSPENDED)
+        .order_by("-effective_on", "-id")
+        .values_list("effective_on", flat=True)
+        .first()
+    )
 
 
 @transaction.atomic
-def member_contact_decide(*, member: Member, decision: str, effective_on: dt.date, reason: str, acting_user: Any) -> Member:
+def member_contact_decide(
+    *, member: Member, decision: str, effective_on: dt.date, reason: str, acting_user: Any
+) -> Member:
     """The secretary's decision: suspend (out of contact ≥ 6 months) or remove (suspended ≥ 2 years)."""
     require_org_perm(acting_user, member.org, "members.manage")
     effective_on = _past("effective_on", effective_on)
@@ -158,7 +177,10 @@ def member_contact_decide(*, member: Member, decision: str, effective_on: dt.dat
             raise _err("decision", _("Only a member out of contact can have their membership suspended this way."))
         due = add_months(since, SUSPENSION_AFTER_MONTHS)
         if effective_on < due:
-            raise _err("effective_on", _("Suspension is due only after 6 months out of contact, from %(d)s.") % {"d": f"{due:%Y-%m-%d}"})
+            raise _err(
+                "effective_on",
+                _("Suspension is due only after 6 months out of contact, from %(d)s.") % {"d": f"{due:%Y-%m-%d}"},
+            )
         to_status, kind = MemberStatus.SUSPENDED, ContactWarning.Kind.SUSPENSION_DUE
     elif decision == "remove":
         start = suspended_on(member) if member.status == MemberStatus.SUSPENDED else None
@@ -166,13 +188,23 @@ def member_contact_decide(*, member: Member, decision: str, effective_on: dt.dat
             raise _err("decision", _("Removal for loss of contact follows a suspension."))
         due = add_years(start, REMOVAL_AFTER_YEARS)
         if effective_on < due:
-            raise _err("effective_on", _("Removal is due only 2 years after the suspension, from %(d)s.") % {"d": f"{due:%Y-%m-%d}"})
+            raise _err(
+                "effective_on",
+                _("Removal is due only 2 years after the suspension, from %(d)s.") % {"d": f"{due:%Y-%m-%d}"},
+            )
         to_status, kind = MemberStatus.REMOVED, ContactWarning.Kind.REMOVAL_DUE
     else:
         raise _err("decision", _("Choose suspension or removal."))
-    services.member_change_status(member=member, to_status=to_status, effective_on=effective_on, reason=reason.strip()[:255], acting_user=acting_user)
+    services.member_change_status(
+        member=member,
+        to_status=to_status,
+        effective_on=effective_on,
+        reason=reason.strip()[:255],
+        acting_user=acting_user,
+    )
     ContactWarning.objects.filter(member=member, kind=kind, decided_on__isnull=True).update(
-        decided_on=effective_on, decision=decision, decided_by=services._user(acting_user))
+        decided_on=effective_on, decision=decision, decided_by=services._user(acting_user)
+    )
     return member
 
 
@@ -180,19 +212,34 @@ def _candidates(kind: str, today: dt.date) -> list[tuple[Member, dt.date, dt.dat
     """Members past a threshold with no warning yet for this episode: (member, since, due)."""
     slack = dt.timedelta(days=3)  # month-end clipping; the exact test is in Python below
     if kind == ContactWarning.Kind.SUSPENSION_DUE:
-        qs = Member.objects.filter(status__in=ACTIVE_STATUSES, out_of_contact_since__lte=add_months(today, -SUSPENSION_AFTER_MONTHS) + slack)
+        qs = Member.objects.filter(
+            status__in=ACTIVE_STATUSES, out_of_contact_since__lte=add_months(today, -SUSPENSION_AFTER_MONTHS) + slack
+        )
         since_field, step = "out_of_contact_since", (lambda d: add_months(d, SUSPENSION_AFTER_MONTHS))
     elif kind == ContactWarning.Kind.MOBILE_LONG:
-        qs = Member.objects.filter(status__in=ACTIVE_STATUSES, is_mobile=True, mobile_since__lte=add_months(today, -MOBILE_MAX_MONTHS) + slack)
+        qs = Member.objects.filter(
+            status__in=ACTIVE_STATUSES, is_mobile=True, mobile_since__lte=add_months(today, -MOBILE_MAX_MONTHS) + slack
+        )
         since_field, step = "mobile_since", (lambda d: add_months(d, MOBILE_MAX_MONTHS))
     else:
-        last = StatusChange.objects.filter(member=OuterRef("pk"), to_status=MemberStatus.SUSPENDED).order_by("-effective_on", "-id").values("effective_on")[:1]
-        qs = Member.objects.filter(status=MemberStatus.SUSPENDED).annotate(suspended_on=Subquery(last)).filter(
-            suspended_on__lte=add_years(today, -REMOVAL_AFTER_YEARS) + slack)
+        last = (
+            StatusChange.objects.filter(member=OuterRef("pk"), to_status=MemberStatus.SUSPENDED)
+            .order_by("-effective_on", "-id")
+            .values("effective_on")[:1]
+        )
+        qs = (
+            Member.objects.filter(status=MemberStatus.SUSPENDED)
+            .annotate(suspended_on=Subquery(last))
+            .filter(suspended_on__lte=add_years(today, -REMOVAL_AFTER_YEARS) + slack)
+        )
         since_field, step = "suspended_on", (lambda d: add_years(d, REMOVAL_AFTER_YEARS))
     warned = ContactWarning.objects.filter(member=OuterRef("pk"), kind=kind, since=OuterRef(since_field))
     rows = qs.exclude(Exists(warned)).select_related("org")
-    return [(m, getattr(m, since_field), step(getattr(m, since_field))) for m in rows if step(getattr(m, since_field)) <= today]
+    return [
+        (m, getattr(m, since_field), step(getattr(m, since_field)))
+        for m in rows
+        if step(getattr(m, since_field)) <= today
+    ]
 
 
 def contact_warnings_raise(*, today: dt.date | None = None) -> int:
@@ -207,10 +254,17 @@ def contact_warnings_raise(*, today: dt.date | None = None) -> int:
         label = ContactWarning.Kind(kind).label
         for member, since, due in found:
             with transaction.atomic():
-                _row, new = ContactWarning.objects.get_or_create(member=member, kind=kind, since=since, defaults={"due_on": due})
+                _row, new = ContactWarning.objects.get_or_create(
+                    member=member, kind=kind, since=since, defaults={"due_on": due}
+                )
                 if not new:
                     continue
-                notify(recipients=officers.get(member.org_path, []), title=f"{member.name}：{label}",
-                       body=_("Since %(d)s") % {"d": f"{since:%Y-%m-%d}"}, url="/orgs/mobile/", kind="orgs.contact_warning")
+                notify(
+                    recipients=officers.get(member.org_path, []),
+                    title=f"{member.name}：{label}",
+                    body=_("Since %(d)s") % {"d": f"{since:%Y-%m-%d}"},
+                    url="/orgs/mobile/",
+                    kind="orgs.contact_warning",
+                )
                 created += 1
     return created

@@ -8,7 +8,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["STAGES", "STEPS", "DevelopmentCase", "DevelopmentContact", "DevelopmentEvidence", "DevelopmentStep", "stage_of"]
+__all__ = [
+    "STAGES",
+    "STEPS",
+    "DevelopmentCase",
+    "DevelopmentContact",
+    "DevelopmentEvidence",
+    "DevelopmentStep",
+    "stage_of",
+]
 
 # 《中国共产党发展党员工作细则》(2014): stage → the step numbers it holds.
 STAGES: list[tuple[int, Any, range]] = [
@@ -76,13 +84,17 @@ class DevelopmentCase(models.Model):
     probation_extension_reason = models.CharField(max_length=200, blank=True)
     notice_working_days = models.PositiveSmallIntegerField(default=5)  # the 公示 rule in force when the case began
     stopped_reason = models.CharField(max_length=200, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "current_step"], name="devcase_step_idx"),
-                   models.Index(fields=["status", "due_on"], name="devcase_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "current_step"], name="devcase_step_idx"),
+            models.Index(fields=["status", "due_on"], name="devcase_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} step {self.current_step}"
@@ -99,7 +111,9 @@ class DevelopmentStep(models.Model):
     case = models.ForeignKey(DevelopmentCase, on_delete=models.CASCADE, related_name="steps")
     number = models.PositiveSmallIntegerField()
     done_on = models.DateField(_("date"))
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     done_by_name = models.CharField(max_length=150, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     class_hours = models.PositiveSmallIntegerField(null=True, blank=True)

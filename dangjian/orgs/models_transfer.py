@@ -49,7 +49,9 @@ class Transfer(models.Model):
     reminded_before_at = models.DateTimeField(null=True, blank=True)
     reminded_expiry_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.CharField(_("reason for return"), max_length=200, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     requested_on = models.DateField()
     completed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -63,7 +65,8 @@ class Transfer(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["member"], condition=models.Q(status__in=["pending_approval", "pending_acceptance", "letter_issued"]),
+                fields=["member"],
+                condition=models.Q(status__in=["pending_approval", "pending_acceptance", "letter_issued"]),
                 name="one_open_transfer_per_member",
             )
         ]
@@ -99,7 +102,9 @@ class TransferEvent(models.Model):
 
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=16, choices=Action.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_name = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=255, blank=True)
@@ -118,7 +123,9 @@ class MobileActivity(models.Model):
     on = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=128)
     activity = models.CharField(_("activity"), max_length=255)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -146,7 +153,9 @@ class ContactWarning(models.Model):
     notified_at = models.DateTimeField(auto_now_add=True)
     decided_on = models.DateField(null=True, blank=True)
     decision = models.CharField(max_length=16, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["due_on", "id"]

@@ -16,8 +16,19 @@ from dangjian.core.scoping import members_visible_to, orgs_visible_to, path_q, p
 from .models import ACTIVE_STATUSES, Member, MemberStatus, Org, OrgPost
 
 LIST_FIELDS = [
-    "id", "name", "gender", "birth_date", "status", "employee_no", "department", "job_title", "org_id",
-    "org__name", "is_mobile", "out_of_contact_since", "education",
+    "id",
+    "name",
+    "gender",
+    "birth_date",
+    "status",
+    "employee_no",
+    "department",
+    "job_title",
+    "org_id",
+    "org__name",
+    "is_mobile",
+    "out_of_contact_since",
+    "education",
 ]
 
 _EMPLOYEE_NO = re.compile(r"^[A-Za-z]{0,4}\d{3,}$")  # E0687954, 10023: an employee number, not a name
@@ -51,8 +62,17 @@ def member_search_q(q: str, *, part_of_name: bool = False) -> Q:
     return cond
 
 
-def member_list(user: Any, *, q: str = "", org: Org | None = None, status: str = "", gender: str = "", age: str = "",
-                education: str = "", join_year: int | None = None) -> QuerySet[Member]:
+def member_list(
+    user: Any,
+    *,
+    q: str = "",
+    org: Org | None = None,
+    status: str = "",
+    gender: str = "",
+    age: str = "",
+    education: str = "",
+    join_year: int | None = None,
+) -> QuerySet[Member]:
     from .stats import apply_filters
 
     qs = apply_filters(members_visible_to(user), gender=gender, age=age, education=education, join_year=join_year)
@@ -64,7 +84,11 @@ def member_list(user: Any, *, q: str = "", org: Org | None = None, status: str =
         narrow = org.depth >= BRANCH_DEPTH if org is not None else _scope_is_narrow(user)
         qs = qs.filter(member_search_q(q, part_of_name=narrow))
     # Branch by branch (the materialized path), then by id: the order an index on (org_path, id) gives.
-    return qs.select_related("org").only(*[f for f in LIST_FIELDS if "__" not in f], "org__name").order_by("org_path", "id")
+    return (
+        qs.select_related("org")
+        .only(*[f for f in LIST_FIELDS if "__" not in f], "org__name")
+        .order_by("org_path", "id")
+    )
 
 
 def _scope_is_narrow(user: Any) -> bool:
@@ -154,7 +178,9 @@ def branch_warnings(orgs: QuerySet[Org], today: dt.date | None = None) -> list[B
     """
     today = today or timezone.localdate()
     rows_list = list(
-        orgs.filter(kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH, Org.Kind.COMMITTEE], ended_at__isnull=True).order_by("path")
+        orgs.filter(
+            kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH, Org.Kind.COMMITTEE], ended_at__isnull=True
+        ).order_by("path")
     )
     sized = [o for o in rows_list if o.kind == Org.Kind.BRANCH and not (o.is_cloud or o.is_temporary)]
     counts = _subtree_counts(sized)
@@ -172,16 +198,59 @@ def branch_warnings(orgs: QuerySet[Org], today: dt.date | None = None) -> list[B
         if o.path in counts:
             full_n, total_n = counts[o.path]
             if full_n < BRANCH_MIN_FULL:
-                out.append(BranchWarning(o, "too_few", _("Fewer than 3 full members (%(n)d): form a joint branch.") % {"n": full_n}, "red"))
+                out.append(
+                    BranchWarning(
+                        o,
+                        "too_few",
+                        _("Fewer than 3 full members (%(n)d): form a joint branch.") % {"n": full_n},
+                        "red",
+                    )
+                )
             if total_n >= COMMITTEE_ORG_MEMBERS:
-                out.append(BranchWarning(o, "needs_committee_org", _("%(n)d members: a grassroots Party committee should be set up.") % {"n": total_n}, "yellow"))
+                out.append(
+                    BranchWarning(
+                        o,
+                        "needs_committee_org",
+                        _("%(n)d members: a grassroots Party committee should be set up.") % {"n": total_n},
+                        "yellow",
+                    )
+                )
             elif total_n > BRANCH_MAX_MEMBERS:
-                out.append(BranchWarning(o, "too_many", _("More than 50 members (%(n)d): split the branch or set up a general branch.") % {"n": total_n}, "yellow"))
+                out.append(
+                    BranchWarning(
+                        o,
+                        "too_many",
+                        _("More than 50 members (%(n)d): split the branch or set up a general branch.")
+                        % {"n": total_n},
+                        "yellow",
+                    )
+                )
             if full_n >= BRANCH_COMMITTEE_FULL and committee_sizes.get(o.pk, 0) < 3:
-                out.append(BranchWarning(o, "needs_committee", _("7 or more full members (%(n)d): elect a branch committee of 3 to 5.") % {"n": full_n}, "yellow"))
+                out.append(
+                    BranchWarning(
+                        o,
+                        "needs_committee",
+                        _("7 or more full members (%(n)d): elect a branch committee of 3 to 5.") % {"n": full_n},
+                        "yellow",
+                    )
+                )
         if o.term_end:
             if o.term_end < today:
-                out.append(BranchWarning(o, "term_over", _("Term ended on %(d)s: the election is overdue.") % {"d": o.term_end.isoformat()}, "red"))
+                out.append(
+                    BranchWarning(
+                        o,
+                        "term_over",
+                        _("Term ended on %(d)s: the election is overdue.") % {"d": o.term_end.isoformat()},
+                        "red",
+                    )
+                )
             elif o.term_end <= reminder_from:
-                out.append(BranchWarning(o, "term_ending", _("Term ends on %(d)s: prepare the election.") % {"d": o.term_end.isoformat()}, "yellow"))
+                out.append(
+                    BranchWarning(
+                        o,
+                        "term_ending",
+                        _("Term ends on %(d)s: prepare the election.") % {"d": o.term_end.isoformat()},
+                        "yellow",
+                    )
+                )
     return out

@@ -21,9 +21,24 @@ from dangjian.core.scoping import has_org_perm, require_org_perm
 from .models import Member, Membership, MemberStatus, Org, OrgPost, RewardDiscipline, StatusChange
 
 MEMBER_AUDIT_FIELDS = [
-    "name", "gender", "ethnicity", "birth_date", "education", "employee_no", "department", "job_title",
-    "hire_date", "status", "org_id", "application_date", "activist_date", "candidate_date",
-    "probationary_date", "full_date", "is_mobile", "out_of_contact_since",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "employee_no",
+    "department",
+    "job_title",
+    "hire_date",
+    "status",
+    "org_id",
+    "application_date",
+    "activist_date",
+    "candidate_date",
+    "probationary_date",
+    "full_date",
+    "is_mobile",
+    "out_of_contact_since",
 ]
 SENSITIVE_FIELDS = ["id_number", "phone", "address"]
 EDITABLE_FIELDS = [f for f in MEMBER_AUDIT_FIELDS if f not in {"status", "org_id"}] + SENSITIVE_FIELDS
@@ -33,8 +48,18 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     MemberStatus.APPLICANT: {MemberStatus.ACTIVIST, MemberStatus.REMOVED},
     MemberStatus.ACTIVIST: {MemberStatus.CANDIDATE, MemberStatus.APPLICANT, MemberStatus.REMOVED},
     MemberStatus.CANDIDATE: {MemberStatus.PROBATIONARY, MemberStatus.ACTIVIST, MemberStatus.REMOVED},
-    MemberStatus.PROBATIONARY: {MemberStatus.FULL, MemberStatus.REMOVED, MemberStatus.DECEASED, MemberStatus.TRANSFERRED_OUT},
-    MemberStatus.FULL: {MemberStatus.SUSPENDED, MemberStatus.REMOVED, MemberStatus.DECEASED, MemberStatus.TRANSFERRED_OUT},
+    MemberStatus.PROBATIONARY: {
+        MemberStatus.FULL,
+        MemberStatus.REMOVED,
+        MemberStatus.DECEASED,
+        MemberStatus.TRANSFERRED_OUT,
+    },
+    MemberStatus.FULL: {
+        MemberStatus.SUSPENDED,
+        MemberStatus.REMOVED,
+        MemberStatus.DECEASED,
+        MemberStatus.TRANSFERRED_OUT,
+    },
     MemberStatus.SUSPENDED: {MemberStatus.FULL, MemberStatus.REMOVED, MemberStatus.DECEASED},
     MemberStatus.REMOVED: set(),
     MemberStatus.DECEASED: set(),
@@ -62,19 +87,41 @@ def org_create(*, parent: Org | None, acting_user: Any, **fields: Any) -> Org:
     if parent is not None:
         require_org_perm(acting_user, parent, "orgs.manage")
         if parent.kind == Org.Kind.GROUP:
-            raise DomainError(_("A Party group cannot contain other organisations."), [{"field": "parent", "message": _("A Party group cannot contain other organisations.")}])
+            raise DomainError(
+                _("A Party group cannot contain other organisations."),
+                [{"field": "parent", "message": _("A Party group cannot contain other organisations.")}],
+            )
     elif not (acting_user and (acting_user.is_superuser or acting_user.admin_role == "system")):
         raise DomainError(_("Only a system administrator can create a top-level organisation."), status=403)
     if fields.get("is_temporary") and not fields.get("ends_on"):
-        raise DomainError(_("A temporary branch needs an end date."), [{"field": "ends_on", "message": _("A temporary branch needs an end date.")}])
+        raise DomainError(
+            _("A temporary branch needs an end date."),
+            [{"field": "ends_on", "message": _("A temporary branch needs an end date.")}],
+        )
     candidate = Org(**fields)
     _full_clean(candidate, exclude=["path", "depth", "numchild"])
     org = parent.add_child(instance=candidate) if parent is not None else Org.add_root(instance=candidate)
-    audit(acting_user, "org.create", org, after=snapshot(org, ["name", "kind", "unit", "is_cloud", "is_temporary", "ends_on"]), org_path=org.path)
+    audit(
+        acting_user,
+        "org.create",
+        org,
+        after=snapshot(org, ["name", "kind", "unit", "is_cloud", "is_temporary", "ends_on"]),
+        org_path=org.path,
+    )
     return org
 
 
-ORG_EDITABLE = ["name", "short_name", "unit", "founded_on", "is_cloud", "is_temporary", "ends_on", "term_start", "term_end"]
+ORG_EDITABLE = [
+    "name",
+    "short_name",
+    "unit",
+    "founded_on",
+    "is_cloud",
+    "is_temporary",
+    "ends_on",
+    "term_start",
+    "term_end",
+]
 
 
 @transaction.atomic
@@ -117,7 +164,9 @@ def _check_branch_org(org: Org) -> None:
 
 
 @transaction.atomic
-def member_create(*, org: Org, acting_user: Any, status: str, joined_on: dt.date | None = None, **fields: Any) -> Member:
+def member_create(
+    *, org: Org, acting_user: Any, status: str, joined_on: dt.date | None = None, **fields: Any
+) -> Member:
     """Create a member record in ``org`` with its primary membership and first status entry."""
     require_org_perm(acting_user, org, "members.manage")
     _check_branch_org(org)
@@ -125,11 +174,15 @@ def member_create(*, org: Org, acting_user: Any, status: str, joined_on: dt.date
     member.org_path = org.path
     _full_clean(member, exclude=["org_path", "user"])
     if member.id_number and Member.objects.filter(id_number_index=_blind(member.id_number)).exists():
-        raise DomainError(_("A member with this ID number already exists."), [{"field": "id_number", "message": _("Already exists")}])
+        raise DomainError(
+            _("A member with this ID number already exists."), [{"field": "id_number", "message": _("Already exists")}]
+        )
     member.save()
     start = joined_on or timezone.localdate()
     Membership.objects.create(member=member, org=org, kind=Membership.Kind.PRIMARY, started_on=start)
-    StatusChange.objects.create(member=member, to_status=status, effective_on=start, reason=_("Record created"), recorded_by=_user(acting_user))
+    StatusChange.objects.create(
+        member=member, to_status=status, effective_on=start, reason=_("Record created"), recorded_by=_user(acting_user)
+    )
     audit(acting_user, "member.create", member, after=snapshot(member, MEMBER_AUDIT_FIELDS))
     return member
 
@@ -150,8 +203,10 @@ def member_update(*, member: Member, acting_user: Any, **changes: Any) -> Member
     require_org_perm(acting_user, member.org, "members.manage")
     unknown = [k for k in changes if k not in EDITABLE_FIELDS]
     if unknown:
-        raise DomainError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(unknown)},
-                          [{"field": k, "message": _("Not editable")} for k in unknown])
+        raise DomainError(
+            _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(unknown)},
+            [{"field": k, "message": _("Not editable")} for k in unknown],
+        )
     before = snapshot(member, MEMBER_AUDIT_FIELDS)
     sensitive_before = {f: bool(getattr(member, f)) for f in SENSITIVE_FIELDS}
     for key, value in changes.items():
@@ -162,7 +217,9 @@ def member_update(*, member: Member, acting_user: Any, **changes: Any) -> Member
         and member.id_number
         and Member.objects.filter(id_number_index=_blind(member.id_number)).exclude(pk=member.pk).exists()
     ):
-        raise DomainError(_("A member with this ID number already exists."), [{"field": "id_number", "message": _("Already exists")}])
+        raise DomainError(
+            _("A member with this ID number already exists."), [{"field": "id_number", "message": _("Already exists")}]
+        )
     member.save()
     after = snapshot(member, MEMBER_AUDIT_FIELDS)
     # Sensitive values never enter the audit log in clear: only that they changed.
@@ -174,20 +231,33 @@ def member_update(*, member: Member, acting_user: Any, **changes: Any) -> Member
 
 
 @transaction.atomic
-def member_change_status(*, member: Member, to_status: str, effective_on: dt.date, reason: str, acting_user: Any) -> Member:
+def member_change_status(
+    *, member: Member, to_status: str, effective_on: dt.date, reason: str, acting_user: Any
+) -> Member:
     """Move a member to a new Party status with a dated history entry (and the matching key date)."""
     require_org_perm(acting_user, member.org, "members.manage")
     if to_status not in MemberStatus.values:
         raise DomainError(_("Unknown status."), [{"field": "to_status", "message": _("Unknown status.")}])
     if to_status not in ALLOWED_TRANSITIONS.get(member.status, set()):
         raise DomainError(
-            _("A member cannot go from %(a)s to %(b)s.") % {"a": MemberStatus(member.status).label, "b": MemberStatus(to_status).label},
+            _("A member cannot go from %(a)s to %(b)s.")
+            % {"a": MemberStatus(member.status).label, "b": MemberStatus(to_status).label},
             [{"field": "to_status", "message": _("Not allowed from the current status.")}],
         )
     if effective_on > timezone.localdate():
-        raise DomainError(_("The date cannot be in the future."), [{"field": "effective_on", "message": _("The date cannot be in the future.")}])
+        raise DomainError(
+            _("The date cannot be in the future."),
+            [{"field": "effective_on", "message": _("The date cannot be in the future.")}],
+        )
     before = snapshot(member, MEMBER_AUDIT_FIELDS)
-    StatusChange.objects.create(member=member, from_status=member.status, to_status=to_status, effective_on=effective_on, reason=reason, recorded_by=_user(acting_user))
+    StatusChange.objects.create(
+        member=member,
+        from_status=member.status,
+        to_status=to_status,
+        effective_on=effective_on,
+        reason=reason,
+        recorded_by=_user(acting_user),
+    )
     member.status = to_status
     date_field = STATUS_DATE_FIELD.get(MemberStatus(to_status))
     if date_field:
@@ -199,11 +269,16 @@ def member_change_status(*, member: Member, to_status: str, effective_on: dt.dat
 
 
 @transaction.atomic
-def membership_add_extra(*, member: Member, org: Org, acting_user: Any, started_on: dt.date | None = None) -> Membership:
+def membership_add_extra(
+    *, member: Member, org: Org, acting_user: Any, started_on: dt.date | None = None
+) -> Membership:
     """Join a cloud or temporary branch as an extra membership; the primary branch never changes."""
     require_org_perm(acting_user, org, "members.manage")
     if not (org.is_cloud or org.is_temporary):
-        raise DomainError(_("Extra memberships are only for cloud or temporary branches."), [{"field": "org", "message": _("Not a cloud or temporary branch.")}])
+        raise DomainError(
+            _("Extra memberships are only for cloud or temporary branches."),
+            [{"field": "org", "message": _("Not a cloud or temporary branch.")}],
+        )
     if org.ended_at is not None or (org.is_temporary and org.ends_on and org.ends_on < timezone.localdate()):
         raise DomainError(_("This temporary branch has ended."), [{"field": "org", "message": _("Ended.")}])
     kind = Membership.Kind.TEMPORARY if org.is_temporary else Membership.Kind.CLOUD
@@ -211,7 +286,9 @@ def membership_add_extra(*, member: Member, org: Org, acting_user: Any, started_
     if existing:
         return existing
     ms = Membership.objects.create(member=member, org=org, kind=kind, started_on=started_on or timezone.localdate())
-    audit(acting_user, "membership.add", ms, after={"member": member.pk, "org": org.pk, "kind": kind}, org_path=org.path)
+    audit(
+        acting_user, "membership.add", ms, after={"member": member.pk, "org": org.pk, "kind": kind}, org_path=org.path
+    )
     return ms
 
 
@@ -232,13 +309,21 @@ def temporary_branches_expire(*, today: dt.date | None = None) -> int:
     ended = open_extra.update(ended_on=today, end_reason="temporary branch ended")
     Org.objects.filter(pk__in=ids, ended_at__isnull=True).update(ended_at=timezone.now())
     for org in due:
-        audit(None, "org.temporary_expired", org, after={"ends_on": org.ends_on, "memberships_ended": per_org.get(org.pk, 0)},
-              org_path=org.path, actor_name="system")
+        audit(
+            None,
+            "org.temporary_expired",
+            org,
+            after={"ends_on": org.ends_on, "memberships_ended": per_org.get(org.pk, 0)},
+            org_path=org.path,
+            actor_name="system",
+        )
     return ended
 
 
 @transaction.atomic
-def reward_add(*, member: Member, kind: str, title: str, issued_on: dt.date, acting_user: Any, issued_by: str = "", note: str = "") -> RewardDiscipline:
+def reward_add(
+    *, member: Member, kind: str, title: str, issued_on: dt.date, acting_user: Any, issued_by: str = "", note: str = ""
+) -> RewardDiscipline:
     require_org_perm(acting_user, member.org, "members.manage")
     obj = RewardDiscipline(member=member, kind=kind, title=title, issued_on=issued_on, issued_by=issued_by, note=note)
     _full_clean(obj)

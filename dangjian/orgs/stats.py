@@ -39,7 +39,12 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
         return today.replace(year=today.year - years, day=28)
 
 
-def age_band_q(code: str, field: str = "birth_date", today: dt.date | None = None, bands: list[tuple[str, Any, int, int | None]] | None = None) -> Q:
+def age_band_q(
+    code: str,
+    field: str = "birth_date",
+    today: dt.date | None = None,
+    bands: list[tuple[str, Any, int, int | None]] | None = None,
+) -> Q:
     """People whose age in whole years (on ``today``) falls in the band: a range on the date column (indexable)."""
     today = today or timezone.localdate()
     for key, _label, low, high in bands or AGE_BANDS:
@@ -51,7 +56,9 @@ def age_band_q(code: str, field: str = "birth_date", today: dt.date | None = Non
     return Q()
 
 
-def apply_filters(qs: QuerySet[Member], *, gender: str = "", age: str = "", education: str = "", join_year: int | None = None) -> QuerySet[Member]:
+def apply_filters(
+    qs: QuerySet[Member], *, gender: str = "", age: str = "", education: str = "", join_year: int | None = None
+) -> QuerySet[Member]:
     if gender in Member.Gender.values:
         qs = qs.filter(gender=gender)
     if age in {b[0] for b in AGE_BANDS}:
@@ -81,17 +88,37 @@ def statistics(qs: QuerySet[Member], today: dt.date | None = None) -> list[Break
     gender = dict(active.values_list("gender").annotate(n=Count("id")).order_by())
     education = dict(active.values_list("education").annotate(n=Count("id")).order_by())
     ages = active.aggregate(**{key: Count("id", filter=age_band_q(key, today=today)) for key, *_rest in AGE_BANDS})
-    party = active.aggregate(**{key: Count("id", filter=age_band_q(key, "probationary_date", today, PARTY_AGE_BANDS)) for key, *_rest in PARTY_AGE_BANDS})
+    party = active.aggregate(
+        **{
+            key: Count("id", filter=age_band_q(key, "probationary_date", today, PARTY_AGE_BANDS))
+            for key, *_rest in PARTY_AGE_BANDS
+        }
+    )
     return [
-        Breakdown(_("Party status"), [(str(MemberStatus(s).label), status.get(s, 0)) for s in MemberStatus.values if status.get(s)]),
+        Breakdown(
+            _("Party status"),
+            [(str(MemberStatus(s).label), status.get(s, 0)) for s in MemberStatus.values if status.get(s)],
+        ),
         Breakdown(_("Gender"), [(str(Member.Gender(g).label), gender.get(g, 0)) for g in Member.Gender.values]),
         Breakdown(_("Age"), [(str(label), ages[key]) for key, label, *_r in AGE_BANDS]),
-        Breakdown(_("Education"), [(str(Member.Education(e).label), education.get(e, 0)) for e in Member.Education.values if education.get(e)]
-                  + ([(_("Not recorded"), education[""])] if education.get("") else [])),
+        Breakdown(
+            _("Education"),
+            [(str(Member.Education(e).label), education.get(e, 0)) for e in Member.Education.values if education.get(e)]
+            + ([(_("Not recorded"), education[""])] if education.get("") else []),
+        ),
         Breakdown(_("Party age"), [(str(label), party[key]) for key, label, *_r in PARTY_AGE_BANDS]),
     ]
 
 
 def join_years(qs: QuerySet[Member]) -> list[int]:
-    return sorted((y for y in qs.filter(probationary_date__isnull=False).annotate(y=ExtractYear("probationary_date"))
-                   .values_list("y", flat=True).distinct() if y), reverse=True)
+    return sorted(
+        (
+            y
+            for y in qs.filter(probationary_date__isnull=False)
+            .annotate(y=ExtractYear("probationary_date"))
+            .values_list("y", flat=True)
+            .distinct()
+            if y
+        ),
+        reverse=True,
+    )

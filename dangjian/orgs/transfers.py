@@ -32,9 +32,30 @@ from .timing import configured_int
 
 LETTER_VALID_DAYS = 90  # DOMAIN.md: no national figure; core.Setting "transfers.letter_valid_days"
 LETTER_REMIND_DAYS = 7
-PERSON_FIELDS = {"name", "gender", "ethnicity", "birth_date", "phone", "education", "employee_no", "department", "job_title",
-                 "probationary_date", "full_date"}
-TRANSFER_AUDIT = ["kind", "status", "member_id", "from_org_id", "to_org_id", "external_org", "letter_no", "letter_valid_until", "return_reason"]
+PERSON_FIELDS = {
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "phone",
+    "education",
+    "employee_no",
+    "department",
+    "job_title",
+    "probationary_date",
+    "full_date",
+}
+TRANSFER_AUDIT = [
+    "kind",
+    "status",
+    "member_id",
+    "from_org_id",
+    "to_org_id",
+    "external_org",
+    "letter_no",
+    "letter_valid_until",
+    "return_reason",
+]
 
 
 def _err(field: str, message: str, status: int | None = None) -> DomainError:
@@ -84,15 +105,24 @@ def _roles_of(org: Org | None) -> list[Any]:
 
 def _event(transfer: Transfer, action: str, user: Any, note: str = "") -> None:
     real = user if user is not None and getattr(user, "is_authenticated", False) else None
-    TransferEvent.objects.create(transfer=transfer, action=action, actor=real,
-                                 actor_name=(getattr(real, "name", "") or real.get_username()) if real else "", note=note[:255])
+    TransferEvent.objects.create(
+        transfer=transfer,
+        action=action,
+        actor=real,
+        actor_name=(getattr(real, "name", "") or real.get_username()) if real else "",
+        note=note[:255],
+    )
 
 
 def _dues_settled(member: Member, on: dt.date) -> None:
     from dangjian.dues.services import dues_paid_up_to
 
     if not dues_paid_up_to(member=member, month=on):
-        raise _err("dues", _("Party dues are not paid up to %(month)s: settle the dues before the transfer.") % {"month": f"{on:%Y-%m}"})
+        raise _err(
+            "dues",
+            _("Party dues are not paid up to %(month)s: settle the dues before the transfer.")
+            % {"month": f"{on:%Y-%m}"},
+        )
 
 
 def _day(on: dt.date | None) -> dt.date:
@@ -106,14 +136,18 @@ def _check_destination(org: Org) -> None:
     if org.kind not in (Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH):
         raise _err("to_org", _("Transfer to a branch or general branch (Party groups are assigned within the branch)."))
     if org.is_cloud or org.is_temporary or org.ended_at is not None:
-        raise _err("to_org", _("Cloud and temporary branches hold extra memberships only; they cannot receive a transfer."))
+        raise _err(
+            "to_org", _("Cloud and temporary branches hold extra memberships only; they cannot receive a transfer.")
+        )
 
 
 def _move_primary(member: Member, org: Org, on: dt.date, reason: str, acting_user: Any, history: bool = True) -> None:
     """End the primary membership (and posts held in the old branch), start one in ``org``; extras stay."""
     before = snapshot(member, services.MEMBER_AUDIT_FIELDS)
     old = member.org
-    Membership.objects.filter(member=member, kind=Membership.Kind.PRIMARY, ended_on__isnull=True).update(ended_on=on, end_reason="transferred")
+    Membership.objects.filter(member=member, kind=Membership.Kind.PRIMARY, ended_on__isnull=True).update(
+        ended_on=on, end_reason="transferred"
+    )
     Membership.objects.create(member=member, org=org, kind=Membership.Kind.PRIMARY, started_on=on)
     if old is not None:
         OrgPost.objects.filter(member=member, ended_on__isnull=True, org__path__startswith=old.path).update(ended_on=on)
@@ -121,18 +155,36 @@ def _move_primary(member: Member, org: Org, on: dt.date, reason: str, acting_use
     member.is_mobile, member.mobile_since, member.mobile_whereabouts = False, None, ""
     member.save()
     if history:
-        StatusChange.objects.create(member=member, from_status=member.status, to_status=member.status, effective_on=on,
-                                    reason=reason[:255], recorded_by=services._user(acting_user))
+        StatusChange.objects.create(
+            member=member,
+            from_status=member.status,
+            to_status=member.status,
+            effective_on=on,
+            reason=reason[:255],
+            recorded_by=services._user(acting_user),
+        )
     audit(acting_user, "member.transfer", member, before=before, after=snapshot(member, services.MEMBER_AUDIT_FIELDS))
 
 
 def _lock(transfer: Transfer) -> Transfer:
-    return Transfer.objects.select_for_update(of=("self",)).select_related("member", "member__org", "from_org", "to_org", "approver_org").get(pk=transfer.pk)
+    return (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("member", "member__org", "from_org", "to_org", "approver_org")
+        .get(pk=transfer.pk)
+    )
 
 
 @transaction.atomic
-def transfer_request(*, member: Member, kind: str, acting_user: Any, to_org: Org | None = None, external_org: str = "",
-                     reason: str = "", on: dt.date | None = None) -> Transfer:
+def transfer_request(
+    *,
+    member: Member,
+    kind: str,
+    acting_user: Any,
+    to_org: Org | None = None,
+    external_org: str = "",
+    reason: str = "",
+    on: dt.date | None = None,
+) -> Transfer:
     """The member or their branch asks to move the membership within the system or out of it."""
     if not (_is_self(acting_user, member) or has_org_perm(acting_user, member.org, "members.manage")):
         raise Http404
@@ -161,19 +213,38 @@ def transfer_request(*, member: Member, kind: str, acting_user: Any, to_org: Org
         raise _err("member", _("No Party committee above this branch can approve the transfer."))
     _dues_settled(member, on)
     transfer = Transfer.objects.create(
-        kind=kind, status=Transfer.Status.PENDING_APPROVAL, member=member, from_org=member.org, from_path=member.org.path,
-        to_org=to_org, to_path=to_org.path if to_org else "", approver_org=approver, approver_path=approver.path,
-        external_org=external_org[:128], reason=reason.strip()[:200], requested_by=services._user(acting_user), requested_on=on,
+        kind=kind,
+        status=Transfer.Status.PENDING_APPROVAL,
+        member=member,
+        from_org=member.org,
+        from_path=member.org.path,
+        to_org=to_org,
+        to_path=to_org.path if to_org else "",
+        approver_org=approver,
+        approver_path=approver.path,
+        external_org=external_org[:128],
+        reason=reason.strip()[:200],
+        requested_by=services._user(acting_user),
+        requested_on=on,
     )
     _event(transfer, TransferEvent.Action.REQUESTED, acting_user, transfer.reason)
-    audit(acting_user, "transfer.request", transfer, after=snapshot(transfer, TRANSFER_AUDIT), org_path=transfer.from_path)
-    notify(recipients=_roles_of(approver), title=_("Transfer to approve: %(name)s, %(a)s → %(b)s") % {
-        "name": member.name, "a": member.org.name, "b": transfer.destination}, url=f"/orgs/transfers/{transfer.pk}/", kind="orgs.transfer")
+    audit(
+        acting_user, "transfer.request", transfer, after=snapshot(transfer, TRANSFER_AUDIT), org_path=transfer.from_path
+    )
+    notify(
+        recipients=_roles_of(approver),
+        title=_("Transfer to approve: %(name)s, %(a)s → %(b)s")
+        % {"name": member.name, "a": member.org.name, "b": transfer.destination},
+        url=f"/orgs/transfers/{transfer.pk}/",
+        kind="orgs.transfer",
+    )
     return transfer
 
 
 @transaction.atomic
-def transfer_approve(*, transfer: Transfer, acting_user: Any, letter_no: str = "", on: dt.date | None = None) -> Transfer:
+def transfer_approve(
+    *, transfer: Transfer, acting_user: Any, letter_no: str = "", on: dt.date | None = None
+) -> Transfer:
     """The old side's committee approves; going out of the system it issues the introduction letter."""
     transfer = _lock(transfer)
     if transfer.approver_org is None:
@@ -186,18 +257,42 @@ def transfer_approve(*, transfer: Transfer, acting_user: Any, letter_no: str = "
     _event(transfer, TransferEvent.Action.APPROVED, acting_user)
     if transfer.kind == Transfer.Kind.INTERNAL:
         transfer.status = Transfer.Status.PENDING_ACCEPTANCE
-        notify(recipients=_roles_of(transfer.to_org), title=_("Transfer to accept: %(name)s from %(a)s") % {
-            "name": transfer.member.name, "a": transfer.origin}, url=f"/orgs/transfers/{transfer.pk}/", kind="orgs.transfer")
+        notify(
+            recipients=_roles_of(transfer.to_org),
+            title=_("Transfer to accept: %(name)s from %(a)s") % {"name": transfer.member.name, "a": transfer.origin},
+            url=f"/orgs/transfers/{transfer.pk}/",
+            kind="orgs.transfer",
+        )
     else:
         letter_no = letter_no.strip()[:64] or f"{on:%Y}-{transfer.pk:05d}"
         transfer.status = Transfer.Status.LETTER_ISSUED
-        transfer.letter_no, transfer.letter_issuer, transfer.letter_receiver = letter_no, transfer.approver_org.name, transfer.external_org
+        transfer.letter_no, transfer.letter_issuer, transfer.letter_receiver = (
+            letter_no,
+            transfer.approver_org.name,
+            transfer.external_org,
+        )
         transfer.letter_issued_on, transfer.letter_valid_until = on, on + dt.timedelta(days=letter_valid_days())
-        _event(transfer, TransferEvent.Action.LETTER_ISSUED, acting_user, _("No. %(no)s, valid until %(d)s") % {
-            "no": letter_no, "d": f"{transfer.letter_valid_until:%Y-%m-%d}"})
+        _event(
+            transfer,
+            TransferEvent.Action.LETTER_ISSUED,
+            acting_user,
+            _("No. %(no)s, valid until %(d)s") % {"no": letter_no, "d": f"{transfer.letter_valid_until:%Y-%m-%d}"},
+        )
     transfer.save()
-    audit(acting_user, "transfer.approve", transfer, before=before, after=snapshot(transfer, TRANSFER_AUDIT), org_path=transfer.from_path)
-    notify(recipients=[transfer.member.user], title=_("Your transfer was approved"), url=f"/orgs/transfers/{transfer.pk}/", kind="orgs.transfer")
+    audit(
+        acting_user,
+        "transfer.approve",
+        transfer,
+        before=before,
+        after=snapshot(transfer, TRANSFER_AUDIT),
+        org_path=transfer.from_path,
+    )
+    notify(
+        recipients=[transfer.member.user],
+        title=_("Your transfer was approved"),
+        url=f"/orgs/transfers/{transfer.pk}/",
+        kind="orgs.transfer",
+    )
     return transfer
 
 
@@ -214,13 +309,30 @@ def transfer_accept(*, transfer: Transfer, acting_user: Any, on: dt.date | None 
     member = Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=transfer.member_id)
     _dues_settled(member, on)
     before = snapshot(transfer, TRANSFER_AUDIT)
-    _move_primary(member, transfer.to_org, on, _("Transferred from %(a)s to %(b)s") % {"a": transfer.origin, "b": transfer.to_org.name}, acting_user)
+    _move_primary(
+        member,
+        transfer.to_org,
+        on,
+        _("Transferred from %(a)s to %(b)s") % {"a": transfer.origin, "b": transfer.to_org.name},
+        acting_user,
+    )
     transfer.status, transfer.completed_on = Transfer.Status.COMPLETED, on
     transfer.save()
     _event(transfer, TransferEvent.Action.ACCEPTED, acting_user)
-    audit(acting_user, "transfer.accept", transfer, before=before, after=snapshot(transfer, TRANSFER_AUDIT), org_path=transfer.to_path)
-    notify(recipients=[member.user, *_roles_of(transfer.from_org)], title=_("Transfer completed: %(name)s is now in %(b)s") % {
-        "name": member.name, "b": transfer.to_org.name}, url=f"/orgs/transfers/{transfer.pk}/", kind="orgs.transfer")
+    audit(
+        acting_user,
+        "transfer.accept",
+        transfer,
+        before=before,
+        after=snapshot(transfer, TRANSFER_AUDIT),
+        org_path=transfer.to_path,
+    )
+    notify(
+        recipients=[member.user, *_roles_of(transfer.from_org)],
+        title=_("Transfer completed: %(name)s is now in %(b)s") % {"name": member.name, "b": transfer.to_org.name},
+        url=f"/orgs/transfers/{transfer.pk}/",
+        kind="orgs.transfer",
+    )
     return transfer
 
 
@@ -244,9 +356,21 @@ def transfer_return(*, transfer: Transfer, reason: str, acting_user: Any) -> Tra
     transfer.status, transfer.return_reason = Transfer.Status.RETURNED, reason[:200]
     transfer.save()
     _event(transfer, TransferEvent.Action.RETURNED, acting_user, reason)
-    audit(acting_user, "transfer.return", transfer, before=before, after=snapshot(transfer, TRANSFER_AUDIT), org_path=transfer.from_path)
-    notify(recipients=[transfer.member.user, *_roles_of(transfer.from_org)], title=_("Transfer returned: %(name)s") % {"name": transfer.member.name},
-           body=reason, url=f"/orgs/transfers/{transfer.pk}/", kind="orgs.transfer")
+    audit(
+        acting_user,
+        "transfer.return",
+        transfer,
+        before=before,
+        after=snapshot(transfer, TRANSFER_AUDIT),
+        org_path=transfer.from_path,
+    )
+    notify(
+        recipients=[transfer.member.user, *_roles_of(transfer.from_org)],
+        title=_("Transfer returned: %(name)s") % {"name": transfer.member.name},
+        body=reason,
+        url=f"/orgs/transfers/{transfer.pk}/",
+        kind="orgs.transfer",
+    )
     return transfer
 
 
@@ -254,7 +378,10 @@ def transfer_return(*, transfer: Transfer, reason: str, acting_user: Any) -> Tra
 def transfer_cancel(*, transfer: Transfer, acting_user: Any) -> Transfer:
     """The member or the old branch withdraws a transfer that has not been accepted."""
     transfer = _lock(transfer)
-    if not (_is_self(acting_user, transfer.member) or (transfer.from_org and has_org_perm(acting_user, transfer.from_org, "members.manage"))):
+    if not (
+        _is_self(acting_user, transfer.member)
+        or (transfer.from_org and has_org_perm(acting_user, transfer.from_org, "members.manage"))
+    ):
         raise Http404
     if transfer.status not in (Transfer.Status.PENDING_APPROVAL, Transfer.Status.PENDING_ACCEPTANCE):
         raise _err("status", _("Only a transfer not yet accepted can be withdrawn."))
@@ -262,7 +389,14 @@ def transfer_cancel(*, transfer: Transfer, acting_user: Any) -> Transfer:
     transfer.status = Transfer.Status.CANCELLED
     transfer.save()
     _event(transfer, TransferEvent.Action.CANCELLED, acting_user)
-    audit(acting_user, "transfer.cancel", transfer, before=before, after=snapshot(transfer, TRANSFER_AUDIT), org_path=transfer.from_path)
+    audit(
+        acting_user,
+        "transfer.cancel",
+        transfer,
+        before=before,
+        after=snapshot(transfer, TRANSFER_AUDIT),
+        org_path=transfer.from_path,
+    )
     return transfer
 
 
@@ -279,21 +413,47 @@ def transfer_confirm_receipt(*, transfer: Transfer, acting_user: Any, on: dt.dat
     member = Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=transfer.member_id)
     _dues_settled(member, on)
     before = snapshot(transfer, TRANSFER_AUDIT)
-    Membership.objects.filter(member=member, kind=Membership.Kind.PRIMARY, ended_on__isnull=True).update(ended_on=on, end_reason="transferred out")
+    Membership.objects.filter(member=member, kind=Membership.Kind.PRIMARY, ended_on__isnull=True).update(
+        ended_on=on, end_reason="transferred out"
+    )
     OrgPost.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
-    services.member_change_status(member=member, to_status=MemberStatus.TRANSFERRED_OUT, effective_on=on, acting_user=acting_user,
-                                  reason=(_("Transferred out to %(org)s, letter %(no)s") % {"org": transfer.external_org, "no": transfer.letter_no})[:255])
+    services.member_change_status(
+        member=member,
+        to_status=MemberStatus.TRANSFERRED_OUT,
+        effective_on=on,
+        acting_user=acting_user,
+        reason=(
+            _("Transferred out to %(org)s, letter %(no)s") % {"org": transfer.external_org, "no": transfer.letter_no}
+        )[:255],
+    )
     transfer.status, transfer.completed_on = Transfer.Status.COMPLETED, on
     transfer.save()
     _event(transfer, TransferEvent.Action.RECEIPT, acting_user)
-    audit(acting_user, "transfer.receipt", transfer, before=before, after=snapshot(transfer, TRANSFER_AUDIT), org_path=transfer.from_path)
+    audit(
+        acting_user,
+        "transfer.receipt",
+        transfer,
+        before=before,
+        after=snapshot(transfer, TRANSFER_AUDIT),
+        org_path=transfer.from_path,
+    )
     return transfer
 
 
 @transaction.atomic
-def transfer_receive(*, to_org: Org, acting_user: Any, letter_no: str, letter_issuer: str, letter_issued_on: dt.date,
-                     status: str, person: dict[str, Any], letter_valid_until: dt.date | None = None, reason: str = "",
-                     on: dt.date | None = None) -> Transfer:
+def transfer_receive(
+    *,
+    to_org: Org,
+    acting_user: Any,
+    letter_no: str,
+    letter_issuer: str,
+    letter_issued_on: dt.date,
+    status: str,
+    person: dict[str, Any],
+    letter_valid_until: dt.date | None = None,
+    reason: str = "",
+    on: dt.date | None = None,
+) -> Transfer:
     """From outside the system: the branch takes the member's introduction letter and accepts them, creating
     the member record or reactivating the one left when they transferred out (found by ID number)."""
     require_org_perm(acting_user, to_org, "members.manage")
@@ -310,20 +470,34 @@ def transfer_receive(*, to_org: Org, acting_user: Any, letter_no: str, letter_is
     if valid_until < letter_issued_on:
         raise _err("letter_valid_until", _("The letter cannot expire before it is issued."))
     if valid_until < on:
-        raise _err("letter_valid_until", _("The introduction letter expired on %(d)s: ask the issuing organisation for a new one.") % {"d": f"{valid_until:%Y-%m-%d}"})
+        raise _err(
+            "letter_valid_until",
+            _("The introduction letter expired on %(d)s: ask the issuing organisation for a new one.")
+            % {"d": f"{valid_until:%Y-%m-%d}"},
+        )
     if status not in ACTIVE_STATUSES:
         raise _err("status", _("A member transfers in as a full or probationary member."))
     id_number = str(person.get("id_number") or "").strip().upper()
     if not id_number_valid(id_number):
         raise _err("id_number", _("Not a valid 18-digit ID number."))
-    member = Member.objects.select_for_update(of=("self",)).select_related("org").filter(id_number_index=blind_index(id_number)).first()
+    member = (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("org")
+        .filter(id_number_index=blind_index(id_number))
+        .first()
+    )
     how = _("Transferred in from %(org)s, letter %(no)s") % {"org": letter_issuer, "no": letter_no}
     if member is not None:
         if member.status != MemberStatus.TRANSFERRED_OUT:
-            raise _err("id_number", _("This person already has an active record in the system: transfer them within the system."))
+            raise _err(
+                "id_number",
+                _("This person already has an active record in the system: transfer them within the system."),
+            )
         dates = {"probationary_date": member.probationary_date, "full_date": member.full_date}
         _move_primary(member, to_org, on, how, acting_user, history=False)
-        services.member_change_status(member=member, to_status=status, effective_on=on, reason=how[:255], acting_user=acting_user)
+        services.member_change_status(
+            member=member, to_status=status, effective_on=on, reason=how[:255], acting_user=acting_user
+        )
         # Party standing keeps its original dates: a transfer is not an admission.
         kept = {k: v for k, v in dates.items() if v is not None and getattr(member, k) != v}
         if kept:
@@ -332,15 +506,30 @@ def transfer_receive(*, to_org: Org, acting_user: Any, letter_no: str, letter_is
         fields = {k: v for k, v in person.items() if k in PERSON_FIELDS and v not in (None, "")}
         missing = [f for f in ("name", "gender", "birth_date") if f not in fields]
         if missing:
-            raise DomainError(_("These fields are required for a new record: %(f)s") % {"f": ", ".join(missing)},
-                              [{"field": f, "message": _("Required")} for f in missing])
-        member = services.member_create(org=to_org, status=status, acting_user=acting_user, joined_on=on, id_number=id_number, **fields)
+            raise DomainError(
+                _("These fields are required for a new record: %(f)s") % {"f": ", ".join(missing)},
+                [{"field": f, "message": _("Required")} for f in missing],
+            )
+        member = services.member_create(
+            org=to_org, status=status, acting_user=acting_user, joined_on=on, id_number=id_number, **fields
+        )
         StatusChange.objects.filter(member=member).update(reason=how[:255])
     transfer = Transfer.objects.create(
-        kind=Transfer.Kind.IN, status=Transfer.Status.COMPLETED, member=member, to_org=to_org, to_path=to_org.path,
-        external_org=letter_issuer, reason=reason.strip()[:200], letter_no=letter_no, letter_issuer=letter_issuer,
-        letter_receiver=to_org.name, letter_issued_on=letter_issued_on, letter_valid_until=valid_until,
-        requested_by=services._user(acting_user), requested_on=on, completed_on=on,
+        kind=Transfer.Kind.IN,
+        status=Transfer.Status.COMPLETED,
+        member=member,
+        to_org=to_org,
+        to_path=to_org.path,
+        external_org=letter_issuer,
+        reason=reason.strip()[:200],
+        letter_no=letter_no,
+        letter_issuer=letter_issuer,
+        letter_receiver=to_org.name,
+        letter_issued_on=letter_issued_on,
+        letter_valid_until=valid_until,
+        requested_by=services._user(acting_user),
+        requested_on=on,
+        completed_on=on,
     )
     _event(transfer, TransferEvent.Action.RECEIVED, acting_user, f"{letter_issuer} · {letter_no}")
     _event(transfer, TransferEvent.Action.ACCEPTED, acting_user)
@@ -355,19 +544,40 @@ def letters_remind(*, today: dt.date | None = None) -> int:
     sent = 0
     base = Transfer.objects.filter(status=Transfer.Status.LETTER_ISSUED).select_related("member__user", "from_org")
     batches = [
-        ("reminded_before_at", base.filter(reminded_before_at__isnull=True, letter_valid_until__gt=today,
-                                           letter_valid_until__lte=today + dt.timedelta(days=LETTER_REMIND_DAYS))),
+        (
+            "reminded_before_at",
+            base.filter(
+                reminded_before_at__isnull=True,
+                letter_valid_until__gt=today,
+                letter_valid_until__lte=today + dt.timedelta(days=LETTER_REMIND_DAYS),
+            ),
+        ),
         ("reminded_expiry_at", base.filter(reminded_expiry_at__isnull=True, letter_valid_until__lte=today)),
     ]
     for flag, qs in batches:
         for transfer in qs:
             with transaction.atomic():
-                if not Transfer.objects.filter(pk=transfer.pk, **{f"{flag}__isnull": True}).update(**{flag: timezone.now()}):
+                if not Transfer.objects.filter(pk=transfer.pk, **{f"{flag}__isnull": True}).update(
+                    **{flag: timezone.now()}
+                ):
                     continue
                 expired = flag == "reminded_expiry_at"
-                title = (_("Introduction letter %(no)s for %(name)s has expired") if expired else
-                         _("Introduction letter %(no)s for %(name)s expires on %(d)s")) % {
-                    "no": transfer.letter_no, "name": transfer.member.name, "d": f"{transfer.letter_valid_until:%Y-%m-%d}"}
-                sent += len(notify(recipients=[transfer.member.user, *_roles_of(transfer.from_org)], title=title,
-                                   body=transfer.letter_receiver, url=f"/orgs/transfers/{transfer.pk}/", kind="orgs.transfer_letter"))
+                title = (
+                    _("Introduction letter %(no)s for %(name)s has expired")
+                    if expired
+                    else _("Introduction letter %(no)s for %(name)s expires on %(d)s")
+                ) % {
+                    "no": transfer.letter_no,
+                    "name": transfer.member.name,
+                    "d": f"{transfer.letter_valid_until:%Y-%m-%d}",
+                }
+                sent += len(
+                    notify(
+                        recipients=[transfer.member.user, *_roles_of(transfer.from_org)],
+                        title=title,
+                        body=transfer.letter_receiver,
+                        url=f"/orgs/transfers/{transfer.pk}/",
+                        kind="orgs.transfer_letter",
+                    )
+                )
     return sent

@@ -60,7 +60,9 @@ def org_tree(request: HttpRequest) -> HttpResponse:
         raise Http404
     warnings = selectors.branch_warnings(orgs_visible_to(request.user))
     warn_ids = {w.org.pk for w in warnings}
-    return render(request, "orgs/tree.html", {"rows": _tree_layout(rows), "warn_ids": warn_ids, "warning_count": len(warnings)})
+    return render(
+        request, "orgs/tree.html", {"rows": _tree_layout(rows), "warn_ids": warn_ids, "warning_count": len(warnings)}
+    )
 
 
 @login_required
@@ -69,18 +71,30 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
     children = list(selectors.org_children(request.user, org))
     warnings = selectors.branch_warnings(Org.objects.filter(pk=org.pk))
     rank = {value: i for i, value in enumerate(OrgPost.Post.values)}  # secretary first, then deputy, then members
-    posts = sorted(org.posts.filter(ended_on__isnull=True).select_related("member"), key=lambda p: (rank.get(p.post, 99), p.pk))
+    posts = sorted(
+        org.posts.filter(ended_on__isnull=True).select_related("member"), key=lambda p: (rank.get(p.post, 99), p.pk)
+    )
     counts = dict.fromkeys(MemberStatus.values, 0)
     from django.db.models import Count
 
-    for row in members_visible_to(request.user).filter(org_path__startswith=org.path).values("status").annotate(n=Count("id")):
+    for row in (
+        members_visible_to(request.user).filter(org_path__startswith=org.path).values("status").annotate(n=Count("id"))
+    ):
         counts[row["status"]] = row["n"]
     ancestors = list(org.get_ancestors().filter(pk__in=orgs_visible_to(request.user).values("pk")))
-    return render(request, "orgs/org_detail.html", {
-        "org": org, "children": children, "warnings": warnings, "posts": posts, "ancestors": ancestors,
-        "status_counts": [(MemberStatus(s).label, n, s) for s, n in counts.items() if n],
-        "can_manage": has_org_perm(request.user, org, "orgs.manage"),
-    })
+    return render(
+        request,
+        "orgs/org_detail.html",
+        {
+            "org": org,
+            "children": children,
+            "warnings": warnings,
+            "posts": posts,
+            "ancestors": ancestors,
+            "status_counts": [(MemberStatus(s).label, n, s) for s, n in counts.items() if n],
+            "can_manage": has_org_perm(request.user, org, "orgs.manage"),
+        },
+    )
 
 
 @login_required
@@ -96,7 +110,9 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("orgs:org_detail", pk=org.pk)
-    return render(request, "orgs/org_form.html", {"form": form, "org": org}, status=400 if request.method == "POST" else 200)
+    return render(
+        request, "orgs/org_form.html", {"form": form, "org": org}, status=400 if request.method == "POST" else 200
+    )
 
 
 def _list_filters(params: Any) -> dict[str, Any]:
@@ -132,12 +148,21 @@ def member_list(request: HttpRequest) -> HttpResponse:
     page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
-    return render(request, "orgs/member_list.html", {
-        "page_obj": page, "org": org, "statuses": MemberStatus.choices, "genders": Member.Gender.choices,
-        "educations": Member.Education.choices, "ages": [(k, label) for k, label, *_r in AGE_BANDS], **filters,
-        "querystring": querystring.urlencode(),
-        "can_create": bool(orgs_visible_to(request.user, "members.manage").exists()),
-    })
+    return render(
+        request,
+        "orgs/member_list.html",
+        {
+            "page_obj": page,
+            "org": org,
+            "statuses": MemberStatus.choices,
+            "genders": Member.Gender.choices,
+            "educations": Member.Education.choices,
+            "ages": [(k, label) for k, label, *_r in AGE_BANDS],
+            **filters,
+            "querystring": querystring.urlencode(),
+            "can_create": bool(orgs_visible_to(request.user, "members.manage").exists()),
+        },
+    )
 
 
 def _masked(member: Member) -> dict[str, str]:
@@ -148,19 +173,29 @@ def _masked(member: Member) -> dict[str, str]:
     }
 
 
-def _member_detail_response(request: HttpRequest, member: Member, status_form: StatusChangeForm | None = None, status: int = 200) -> HttpResponse:
-    return render(request, "orgs/member_detail.html", {
-        "member": member, "masked": _masked(member),
-        "status_changes": member.status_changes.select_related("recorded_by").order_by("-effective_on", "-id"),
-        # The primary branch first, then current extra memberships, then ended ones (newest first).
-        "memberships": sorted(member.memberships.select_related("org"),
-                              key=lambda ms: (ms.ended_on is not None, ms.kind != ms.Kind.PRIMARY, -ms.started_on.toordinal())),
-        "rewards": member.rewards.all(),
-        "posts": member.posts.select_related("org").filter(ended_on__isnull=True),
-        "can_manage": has_org_perm(request.user, member.org, "members.manage"),
-        "can_reveal": services.member_may_reveal(member=member, user=request.user),
-        "status_form": status_form or StatusChangeForm(member=member),
-    }, status=status)
+def _member_detail_response(
+    request: HttpRequest, member: Member, status_form: StatusChangeForm | None = None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "orgs/member_detail.html",
+        {
+            "member": member,
+            "masked": _masked(member),
+            "status_changes": member.status_changes.select_related("recorded_by").order_by("-effective_on", "-id"),
+            # The primary branch first, then current extra memberships, then ended ones (newest first).
+            "memberships": sorted(
+                member.memberships.select_related("org"),
+                key=lambda ms: (ms.ended_on is not None, ms.kind != ms.Kind.PRIMARY, -ms.started_on.toordinal()),
+            ),
+            "rewards": member.rewards.all(),
+            "posts": member.posts.select_related("org").filter(ended_on__isnull=True),
+            "can_manage": has_org_perm(request.user, member.org, "members.manage"),
+            "can_reveal": services.member_may_reveal(member=member, user=request.user),
+            "status_form": status_form or StatusChangeForm(member=member),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -203,7 +238,12 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("orgs:member_detail", pk=member.pk)
-    return render(request, "orgs/member_form.html", {"form": form, "member": member}, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "orgs/member_form.html",
+        {"form": form, "member": member},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -215,13 +255,20 @@ def member_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in MemberForm.Meta.fields}
         try:
-            member = services.member_create(org=form.cleaned_data["org"], status=form.cleaned_data["status"], acting_user=request.user, **data)
+            member = services.member_create(
+                org=form.cleaned_data["org"], status=form.cleaned_data["status"], acting_user=request.user, **data
+            )
         except DomainError as exc:
             _apply_domain_error(form, exc)
         else:
             messages.success(request, _("Member record created."))
             return redirect("orgs:member_detail", pk=member.pk)
-    return render(request, "orgs/member_form.html", {"form": form, "member": None}, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "orgs/member_form.html",
+        {"form": form, "member": None},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required

@@ -37,7 +37,9 @@ class StartForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        applicants = members_visible_to(user, "members.manage").filter(status=MemberStatus.APPLICANT, development_case__isnull=True)
+        applicants = members_visible_to(user, "members.manage").filter(
+            status=MemberStatus.APPLICANT, development_case__isnull=True
+        )
         self.fields["member"] = member_ref_field(applicants.order_by("name", "id"), label=_("Applicant"))
         self.order_fields(["member", "application_date", "notes"])
 
@@ -46,17 +48,29 @@ class StepForm(forms.Form):
     """The next step. Only the inputs the step needs are shown; the service checks the rules."""
 
     done_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput(), required=False)
-    notes = forms.CharField(label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
-    mentor_ids = forms.ModelMultipleChoiceField(queryset=Member.objects.none(), label=gettext_lazy("Two mentors"), required=False)
-    sponsor_ids = forms.ModelMultipleChoiceField(queryset=Member.objects.none(), label=gettext_lazy("Two sponsors"), required=False)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+    mentor_ids = forms.ModelMultipleChoiceField(
+        queryset=Member.objects.none(), label=gettext_lazy("Two mentors"), required=False
+    )
+    sponsor_ids = forms.ModelMultipleChoiceField(
+        queryset=Member.objects.none(), label=gettext_lazy("Two sponsors"), required=False
+    )
     class_hours = forms.IntegerField(label=gettext_lazy("Class hours"), min_value=0, max_value=2000, required=False)
     training_days = forms.IntegerField(label=gettext_lazy("Training days"), min_value=0, max_value=365, required=False)
-    meeting = forms.ModelChoiceField(queryset=Member.objects.none(), label=gettext_lazy("General meeting (recorded in Meetings)"), required=False)
-    present = forms.IntegerField(label=gettext_lazy("Voting members present"), min_value=0, max_value=100000, required=False)
+    meeting = forms.ModelChoiceField(
+        queryset=Member.objects.none(), label=gettext_lazy("General meeting (recorded in Meetings)"), required=False
+    )
+    present = forms.IntegerField(
+        label=gettext_lazy("Voting members present"), min_value=0, max_value=100000, required=False
+    )
     yes = forms.IntegerField(label=gettext_lazy("Yes"), min_value=0, max_value=100000, required=False)
     no = forms.IntegerField(label=gettext_lazy("No"), min_value=0, max_value=100000, required=False)
     abstain = forms.IntegerField(label=gettext_lazy("Abstain"), min_value=0, max_value=100000, required=False)
-    approver_org = forms.ModelChoiceField(queryset=Org.objects.none(), label=gettext_lazy("Approving Party committee"), required=False)
+    approver_org = forms.ModelChoiceField(
+        queryset=Org.objects.none(), label=gettext_lazy("Approving Party committee"), required=False
+    )
     notice_from = forms.DateField(label=gettext_lazy("Public notice from"), widget=DateInput(), required=False)
     notice_to = forms.DateField(label=gettext_lazy("Public notice to"), widget=DateInput(), required=False)
 
@@ -66,12 +80,19 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         member = case.member
         branch = development._branch_path(member)
-        full = Member.objects.filter(org_path__startswith=branch, status=MemberStatus.FULL).exclude(pk=member.pk).order_by("name", "id")
+        full = (
+            Member.objects.filter(org_path__startswith=branch, status=MemberStatus.FULL)
+            .exclude(pk=member.pk)
+            .order_by("name", "id")
+        )
         cast(forms.ModelMultipleChoiceField, self.fields["mentor_ids"]).queryset = full
         cast(forms.ModelMultipleChoiceField, self.fields["sponsor_ids"]).queryset = full
         cast(forms.ModelChoiceField, self.fields["meeting"]).queryset = Meeting.objects.filter(
-            org_path=branch, type=MeetingType.GENERAL, status=Meeting.Status.HELD).order_by("-starts_at")
-        cast(forms.ModelChoiceField, self.fields["approver_org"]).queryset = member.org.get_ancestors().filter(kind=Org.Kind.COMMITTEE)
+            org_path=branch, type=MeetingType.GENERAL, status=Meeting.Status.HELD
+        ).order_by("-starts_at")
+        cast(forms.ModelChoiceField, self.fields["approver_org"]).queryset = member.org.get_ancestors().filter(
+            kind=Org.Kind.COMMITTEE
+        )
         self.fields["done_on"].initial = timezone.localdate
 
 
@@ -100,17 +121,34 @@ def pipeline(request: HttpRequest, start_form: StartForm | None = None, status: 
     stage = int(request.GET["stage"]) if request.GET.get("stage", "") in {"1", "2", "3", "4", "5"} else None
     overdue = request.GET.get("overdue") == "1"
     columns = pipeline_summary(cases, today=today)
-    page = Paginator(pipeline_rows(cases, today=today, stage=stage, overdue=overdue), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(pipeline_rows(cases, today=today, stage=stage, overdue=overdue), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     querystring = request.GET.copy()
     querystring.pop("page", None)
     can_start = orgs_visible_to(request.user, "members.manage").exists()
-    return render(request, "orgs/development_board.html", {
-        "columns": columns, "rows": [case_row(c, today) for c in page], "page_obj": page, "org": org, "stage": stage,
-        "overdue": overdue, "querystring": querystring.urlencode(), "today": today,
-        "totals": {"people": sum(c.people for c in columns), "overdue": sum(c.overdue for c in columns), "soon": sum(c.due_soon for c in columns)},
-        "start_form": start_form or (StartForm(user=request.user) if can_start else None),
-        "has_applicants": can_start and has_applicants_without_case(request.user),
-    }, status=status)
+    return render(
+        request,
+        "orgs/development_board.html",
+        {
+            "columns": columns,
+            "rows": [case_row(c, today) for c in page],
+            "page_obj": page,
+            "org": org,
+            "stage": stage,
+            "overdue": overdue,
+            "querystring": querystring.urlencode(),
+            "today": today,
+            "totals": {
+                "people": sum(c.people for c in columns),
+                "overdue": sum(c.overdue for c in columns),
+                "soon": sum(c.due_soon for c in columns),
+            },
+            "start_form": start_form or (StartForm(user=request.user) if can_start else None),
+            "has_applicants": can_start and has_applicants_without_case(request.user),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -120,8 +158,12 @@ def case_start(request: HttpRequest) -> HttpResponse:
     form = StartForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            case = development.development_start(member=form.cleaned_data["member"], application_date=form.cleaned_data["application_date"],
-                                                 notes=form.cleaned_data.get("notes", ""), acting_user=request.user)
+            case = development.development_start(
+                member=form.cleaned_data["member"],
+                application_date=form.cleaned_data["application_date"],
+                notes=form.cleaned_data.get("notes", ""),
+                acting_user=request.user,
+            )
         except DomainError as exc:
             _apply_domain_error(form, exc)
         else:
@@ -142,35 +184,83 @@ def _timeline(case: DevelopmentCase, steps: list[DevelopmentStep], today: Any) -
         for n in numbers:
             state = "done" if n in by_number else ("current" if n == nxt else "ahead")
             due = case.due_on if case.due_step == n else None
-            items.append({"number": n, "label": STEPS[n], "rows": by_number.get(n, []), "state": state, "due": due,
-                          "overdue": bool(due and due < today and state != "done"), "earliest": earliest if n == nxt else None})
-        stages.append({"number": number, "label": label, "items": items,
-                       "state": "done" if all(i["state"] == "done" for i in items) else ("current" if any(i["state"] == "current" for i in items) else "ahead")})
+            items.append(
+                {
+                    "number": n,
+                    "label": STEPS[n],
+                    "rows": by_number.get(n, []),
+                    "state": state,
+                    "due": due,
+                    "overdue": bool(due and due < today and state != "done"),
+                    "earliest": earliest if n == nxt else None,
+                }
+            )
+        stages.append(
+            {
+                "number": number,
+                "label": label,
+                "items": items,
+                "state": "done"
+                if all(i["state"] == "done" for i in items)
+                else ("current" if any(i["state"] == "current" for i in items) else "ahead"),
+            }
+        )
     return stages
 
 
-def _case_response(request: HttpRequest, case: DevelopmentCase, *, step_form: StepForm | None = None, extend_form: ExtendForm | None = None,
-                   error: str = "", status: int = 200) -> HttpResponse:
+def _case_response(
+    request: HttpRequest,
+    case: DevelopmentCase,
+    *,
+    step_form: StepForm | None = None,
+    extend_form: ExtendForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     today = timezone.localdate()
-    steps = list(case.steps.select_related("approver_org", "meeting").prefetch_related("evidence").order_by("number", "done_on", "id"))
+    steps = list(
+        case.steps.select_related("approver_org", "meeting")
+        .prefetch_related("evidence")
+        .order_by("number", "done_on", "id")
+    )
     contacts = list(case.contacts.select_related("member").order_by("role", "id"))
     can_manage = has_org_perm(request.user, case.member.org, "members.manage")
     step_map = {s.number: s for s in steps}
-    return render(request, "orgs/development_case.html", {
-        "case": case, "member": case.member, "stages": _timeline(case, steps, today), "can_manage": can_manage,
-        "mentors": [c.member for c in contacts if c.role == DevelopmentContact.Role.MENTOR],
-        "sponsors": [c.member for c in contacts if c.role == DevelopmentContact.Role.SPONSOR],
-        "next_step": case.next_step, "next_label": STEPS.get(case.next_step or 0, ""),
-        "step_form": step_form or (StepForm(case=case) if can_manage and case.next_step else None),
-        "extend_form": extend_form or (ExtendForm() if can_manage and case.status == "open" and 17 <= case.current_step <= 21
-                                       and not case.probation_extension_months else None),
-        "probation_end": development.probation_end(case, step_map), "repeat_assessment": case.current_step == 6,
-        "error": error, "today": today,
-    }, status=status)
+    return render(
+        request,
+        "orgs/development_case.html",
+        {
+            "case": case,
+            "member": case.member,
+            "stages": _timeline(case, steps, today),
+            "can_manage": can_manage,
+            "mentors": [c.member for c in contacts if c.role == DevelopmentContact.Role.MENTOR],
+            "sponsors": [c.member for c in contacts if c.role == DevelopmentContact.Role.SPONSOR],
+            "next_step": case.next_step,
+            "next_label": STEPS.get(case.next_step or 0, ""),
+            "step_form": step_form or (StepForm(case=case) if can_manage and case.next_step else None),
+            "extend_form": extend_form
+            or (
+                ExtendForm()
+                if can_manage
+                and case.status == "open"
+                and 17 <= case.current_step <= 21
+                and not case.probation_extension_months
+                else None
+            ),
+            "probation_end": development.probation_end(case, step_map),
+            "repeat_assessment": case.current_step == 6,
+            "error": error,
+            "today": today,
+        },
+        status=status,
+    )
 
 
 def _case(request: HttpRequest, pk: int) -> DevelopmentCase:
-    return cast(DevelopmentCase, get_or_404(cases_visible_to(request.user).select_related("member", "member__org"), pk=pk))
+    return cast(
+        DevelopmentCase, get_or_404(cases_visible_to(request.user).select_related("member", "member__org"), pk=pk)
+    )
 
 
 @login_required
@@ -180,7 +270,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_case(request: HttpRequest) -> HttpResponse:
-    case = DevelopmentCase.objects.filter(member__user_id=request.user.pk or 0).select_related("member", "member__org").first()
+    case = (
+        DevelopmentCase.objects.filter(member__user_id=request.user.pk or 0)
+        .select_related("member", "member__org")
+        .first()
+    )
     if case is None:
         raise Http404
     return _case_response(request, case)
@@ -198,11 +292,24 @@ def step_record(request: HttpRequest, pk: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             step = development.development_record_step(
-                case=case, number=int(number), done_on=d.get("done_on"), acting_user=request.user, notes=d.get("notes", ""),
-                mentor_ids=[m.pk for m in d.get("mentor_ids") or []], sponsor_ids=[m.pk for m in d.get("sponsor_ids") or []],
-                class_hours=d.get("class_hours"), training_days=d.get("training_days"), meeting=d.get("meeting"),
-                present=d.get("present"), yes=d.get("yes"), no=d.get("no"), abstain=d.get("abstain"),
-                approver_org=d.get("approver_org"), notice_from=d.get("notice_from"), notice_to=d.get("notice_to"))
+                case=case,
+                number=int(number),
+                done_on=d.get("done_on"),
+                acting_user=request.user,
+                notes=d.get("notes", ""),
+                mentor_ids=[m.pk for m in d.get("mentor_ids") or []],
+                sponsor_ids=[m.pk for m in d.get("sponsor_ids") or []],
+                class_hours=d.get("class_hours"),
+                training_days=d.get("training_days"),
+                meeting=d.get("meeting"),
+                present=d.get("present"),
+                yes=d.get("yes"),
+                no=d.get("no"),
+                abstain=d.get("abstain"),
+                approver_org=d.get("approver_org"),
+                notice_from=d.get("notice_from"),
+                notice_to=d.get("notice_to"),
+            )
         except DomainError as exc:
             _apply_domain_error(form, exc)
         else:
@@ -210,7 +317,12 @@ def step_record(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.warning(request, w)
             messages.success(request, _("Step %(n)d recorded.") % {"n": step.number})
             return redirect("orgs:development_case", pk=case.pk)
-    return _case_response(request, DevelopmentCase.objects.select_related("member", "member__org").get(pk=case.pk), step_form=form, status=400)
+    return _case_response(
+        request,
+        DevelopmentCase.objects.select_related("member", "member__org").get(pk=case.pk),
+        step_form=form,
+        status=400,
+    )
 
 
 @login_required

@@ -82,9 +82,23 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
     breakdowns = statistics(qs)
     if request.GET.get("format") == "xlsx":
         rows = [[b.title, label, n] for b in breakdowns for label, n in b.rows]
-        response = HttpResponse(write_xlsx([_("Dimension"), _("Category"), _("Members")], rows, title=str(_("Statistics"))), content_type=XLSX_CONTENT_TYPE)
+        response = HttpResponse(
+            write_xlsx([_("Dimension"), _("Category"), _("Members")], rows, title=str(_("Statistics"))),
+            content_type=XLSX_CONTENT_TYPE,
+        )
         response["Content-Disposition"] = 'attachment; filename="member-statistics.xlsx"'
         return response
-    charts = [{"title": b.title, "labels": [label for label, _n in b.rows], "values": [n for _label, n in b.rows]} for b in breakdowns]
-    return render(request, "orgs/statistics.html", {"org": org, "breakdowns": breakdowns, "charts": charts,
-                                                    "orgs": orgs.exclude(kind="group").order_by("path")[:300]})
+    charts = [
+        {"title": b.title, "labels": [label for label, _n in b.rows], "values": [n for _label, n in b.rows]}
+        for b in breakdowns
+    ]
+    return render(
+        request,
+        "orgs/statistics.html",
+        {
+            "org": org,
+            "breakdowns": breakdowns,
+            "charts": charts,
+            "orgs": orgs.exclude(kind="group").order_by("path")[:300],
+        },
+    )

@@ -23,7 +23,18 @@ from .models import Org, OrgPost, RewardDiscipline
 class SubOrgForm(forms.ModelForm):
     class Meta:
         model = Org
-        fields = ["name", "short_name", "kind", "unit", "founded_on", "is_cloud", "is_temporary", "ends_on", "term_start", "term_end"]
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "unit",
+            "founded_on",
+            "is_cloud",
+            "is_temporary",
+            "ends_on",
+            "term_start",
+            "term_end",
+        ]
         widgets = {f: DateInput() for f in ["founded_on", "ends_on", "term_start", "term_end"]}
 
 
@@ -62,8 +73,12 @@ def org_add_child(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Organisation created."))
             return redirect("orgs:org_detail", pk=org.pk)
-    return render(request, "orgs/manage_form.html", {"form": form, "title": _("Add a subordinate organisation"), "back": parent},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "orgs/manage_form.html",
+        {"form": form, "title": _("Add a subordinate organisation"), "back": parent},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -71,19 +86,33 @@ def org_add_post(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_or_404(orgs_visible_to(request.user, "orgs.manage"), pk=pk)
     form = PostForm(request.POST or None, initial={"started_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        member = members_visible_to(request.user).filter(employee_no=form.cleaned_data["employee_no"].strip(), org_path__startswith=org.path).first()
+        member = (
+            members_visible_to(request.user)
+            .filter(employee_no=form.cleaned_data["employee_no"].strip(), org_path__startswith=org.path)
+            .first()
+        )
         if member is None:
             form.add_error("employee_no", _("No member of this organisation has that employee number."))
         else:
             try:
-                services.org_post_assign(org=org, member=member, post=form.cleaned_data["post"], started_on=form.cleaned_data["started_on"], acting_user=request.user)
+                services.org_post_assign(
+                    org=org,
+                    member=member,
+                    post=form.cleaned_data["post"],
+                    started_on=form.cleaned_data["started_on"],
+                    acting_user=request.user,
+                )
             except DomainError as exc:
                 _apply(form, exc)
             else:
                 messages.success(request, _("Post assigned."))
                 return redirect("orgs:org_detail", pk=org.pk)
-    return render(request, "orgs/manage_form.html", {"form": form, "title": _("Assign a committee post"), "back": org},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "orgs/manage_form.html",
+        {"form": form, "title": _("Assign a committee post"), "back": org},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -98,8 +127,12 @@ def member_add_reward(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Recorded."))
             return redirect("orgs:member_detail", pk=member.pk)
-    return render(request, "orgs/manage_form.html", {"form": form, "title": _("Commendation or discipline"), "member": member},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "orgs/manage_form.html",
+        {"form": form, "title": _("Commendation or discipline"), "member": member},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -107,7 +140,8 @@ def member_add_extra(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_or_404(members_visible_to(request.user, "members.manage").select_related("org"), pk=pk)
     form = ExtraMembershipForm(request.POST or None)
     form.fields["org"].queryset = orgs_visible_to(request.user, "members.manage").filter(ended_at__isnull=True).filter(  # type: ignore[attr-defined]
-        is_cloud=True) | orgs_visible_to(request.user, "members.manage").filter(ended_at__isnull=True, is_temporary=True)
+        is_cloud=True
+    ) | orgs_visible_to(request.user, "members.manage").filter(ended_at__isnull=True, is_temporary=True)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_add_extra(member=member, org=form.cleaned_data["org"], acting_user=request.user)
@@ -116,5 +150,9 @@ def member_add_extra(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Added to the branch."))
             return redirect("orgs:member_detail", pk=member.pk)
-    return render(request, "orgs/manage_form.html", {"form": form, "title": _("Join a cloud or temporary branch"), "member": member},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "orgs/manage_form.html",
+        {"form": form, "title": _("Join a cloud or temporary branch"), "member": member},
+        status=400 if request.method == "POST" else 200,
+    )

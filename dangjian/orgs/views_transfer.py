@@ -33,17 +33,26 @@ ACTIVE_CHOICES = [(v, label) for v, label in MemberStatus.choices if v in ACTIVE
 
 def destination_orgs() -> Any:
     """Branches that can receive a transfer: any in the system (the destination is often outside one's scope)."""
-    return Org.objects.filter(kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], is_cloud=False, is_temporary=False,
-                              ended_at__isnull=True).order_by("path")
+    return Org.objects.filter(
+        kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], is_cloud=False, is_temporary=False, ended_at__isnull=True
+    ).order_by("path")
 
 
 class TransferRequestForm(forms.Form):
     member = forms.ModelChoiceField(queryset=Member.objects.none(), label=gettext_lazy("Member"), required=False)
-    kind = forms.ChoiceField(choices=[c for c in Transfer.Kind.choices if c[0] != Transfer.Kind.IN], label=gettext_lazy("Transfer"))
+    kind = forms.ChoiceField(
+        choices=[c for c in Transfer.Kind.choices if c[0] != Transfer.Kind.IN], label=gettext_lazy("Transfer")
+    )
     to_org = forms.ModelChoiceField(queryset=Org.objects.none(), label=gettext_lazy("New branch"), required=False)
-    external_org = forms.CharField(label=gettext_lazy("Receiving organisation outside the system"), max_length=128, required=False)
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False,
-                             help_text=gettext_lazy("For example: new employer, moved house, away 6 months or more."))
+    external_org = forms.CharField(
+        label=gettext_lazy("Receiving organisation outside the system"), max_length=128, required=False
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("For example: new employer, moved house, away 6 months or more."),
+    )
 
     def __init__(self, *args: Any, managed: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -68,14 +77,22 @@ class TransferReceiveForm(forms.Form):
     letter_no = forms.CharField(label=gettext_lazy("Letter number"), max_length=64)
     letter_issuer = forms.CharField(label=gettext_lazy("Issuing organisation"), max_length=128)
     letter_issued_on = forms.DateField(label=gettext_lazy("Issued on"), widget=DateInput())
-    letter_valid_until = forms.DateField(label=gettext_lazy("Valid until"), widget=DateInput(), required=False,
-                                         help_text=gettext_lazy("Empty: the configured validity from the issue date."))
+    letter_valid_until = forms.DateField(
+        label=gettext_lazy("Valid until"),
+        widget=DateInput(),
+        required=False,
+        help_text=gettext_lazy("Empty: the configured validity from the issue date."),
+    )
     status = forms.ChoiceField(choices=ACTIVE_CHOICES, label=gettext_lazy("Party status"))
     id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=18)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=64, required=False)
-    gender = forms.ChoiceField(choices=[("", "—"), *Member.Gender.choices], label=gettext_lazy("Gender"), required=False)
+    gender = forms.ChoiceField(
+        choices=[("", "—"), *Member.Gender.choices], label=gettext_lazy("Gender"), required=False
+    )
     birth_date = forms.DateField(label=gettext_lazy("Birth date"), widget=DateInput(), required=False)
-    probationary_date = forms.DateField(label=gettext_lazy("Admission date (probationary)"), widget=DateInput(), required=False)
+    probationary_date = forms.DateField(
+        label=gettext_lazy("Admission date (probationary)"), widget=DateInput(), required=False
+    )
     full_date = forms.DateField(label=gettext_lazy("Full membership date"), widget=DateInput(), required=False)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
 
@@ -108,15 +125,26 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     querystring = request.GET.copy()
     querystring.pop("page", None)
-    return render(request, "orgs/transfer_list.html", {
-        "page_obj": page, "status": status, "statuses": Transfer.Status.choices, "awaiting": awaiting,
-        "can_manage": can_manage, "own": own, "querystring": querystring.urlencode(),
-    })
+    return render(
+        request,
+        "orgs/transfer_list.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "statuses": Transfer.Status.choices,
+            "awaiting": awaiting,
+            "can_manage": can_manage,
+            "own": own,
+            "querystring": querystring.urlencode(),
+        },
+    )
 
 
 @login_required
 def transfer_new(request: HttpRequest) -> HttpResponse:
-    managed = members_visible_to(request.user, "members.manage").filter(status__in=ACTIVE_STATUSES).order_by("name", "id")
+    managed = (
+        members_visible_to(request.user, "members.manage").filter(status__in=ACTIVE_STATUSES).order_by("name", "id")
+    )
     can_manage = orgs_visible_to(request.user, "members.manage").exists()
     own = Member.objects.filter(user_id=request.user.pk or 0).select_related("org").first()
     if not can_manage and own is None:
@@ -128,21 +156,34 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
         if member is None:
             raise Http404
         try:
-            transfer = transfers.transfer_request(member=member, kind=data["kind"], to_org=data.get("to_org"), external_org=data.get("external_org", ""),
-                                                  reason=data.get("reason", ""), acting_user=request.user)
+            transfer = transfers.transfer_request(
+                member=member,
+                kind=data["kind"],
+                to_org=data.get("to_org"),
+                external_org=data.get("external_org", ""),
+                reason=data.get("reason", ""),
+                acting_user=request.user,
+            )
         except DomainError as exc:
             _apply_domain_error(form, exc)
         else:
             messages.success(request, _("Transfer requested: the committee has been told."))
             return redirect("orgs:transfer_detail", pk=transfer.pk)
-    return render(request, "orgs/transfer_form.html", {"form": form, "own": own if not can_manage else None},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "orgs/transfer_form.html",
+        {"form": form, "own": own if not can_manage else None},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
 def transfer_receive(request: HttpRequest) -> HttpResponse:
-    orgs = orgs_visible_to(request.user, "members.manage").filter(kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH],
-                                                                   is_cloud=False, is_temporary=False).order_by("path")
+    orgs = (
+        orgs_visible_to(request.user, "members.manage")
+        .filter(kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], is_cloud=False, is_temporary=False)
+        .order_by("path")
+    )
     if not orgs.exists():
         raise Http404
     form = TransferReceiveForm(request.POST or None, orgs=orgs)
@@ -151,15 +192,24 @@ def transfer_receive(request: HttpRequest) -> HttpResponse:
         person = {k: d.get(k) for k in ("id_number", "name", "gender", "birth_date", "probationary_date", "full_date")}
         try:
             transfer = transfers.transfer_receive(
-                to_org=d["to_org"], acting_user=request.user, letter_no=d["letter_no"], letter_issuer=d["letter_issuer"],
-                letter_issued_on=d["letter_issued_on"], letter_valid_until=d.get("letter_valid_until"), status=d["status"],
-                person=person, reason=d.get("reason", ""))
+                to_org=d["to_org"],
+                acting_user=request.user,
+                letter_no=d["letter_no"],
+                letter_issuer=d["letter_issuer"],
+                letter_issued_on=d["letter_issued_on"],
+                letter_valid_until=d.get("letter_valid_until"),
+                status=d["status"],
+                person=person,
+                reason=d.get("reason", ""),
+            )
         except DomainError as exc:
             _apply_domain_error(form, exc)
         else:
             messages.success(request, _("Transfer accepted: the member is in the branch."))
             return redirect("orgs:transfer_detail", pk=transfer.pk)
-    return render(request, "orgs/transfer_receive.html", {"form": form}, status=400 if request.method == "POST" else 200)
+    return render(
+        request, "orgs/transfer_receive.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
 
 
 STEP_PLAN = {
@@ -168,9 +218,12 @@ STEP_PLAN = {
     Transfer.Kind.IN: ["received", "accepted"],
 }
 STEP_LABELS = {
-    "requested": gettext_lazy("Requested"), "approved": gettext_lazy("Approved by the old side's committee"),
-    "accepted": gettext_lazy("Accepted by the new branch"), "letter_issued": gettext_lazy("Introduction letter issued"),
-    "receipt": gettext_lazy("Receipt returned, transferred out"), "received": gettext_lazy("Introduction letter received"),
+    "requested": gettext_lazy("Requested"),
+    "approved": gettext_lazy("Approved by the old side's committee"),
+    "accepted": gettext_lazy("Accepted by the new branch"),
+    "letter_issued": gettext_lazy("Introduction letter issued"),
+    "receipt": gettext_lazy("Receipt returned, transferred out"),
+    "received": gettext_lazy("Introduction letter received"),
 }
 
 
@@ -200,23 +253,43 @@ def _detail(request: HttpRequest, transfer: Transfer, error: str = "", status: i
     events = list(transfer.events.all())
     is_self = transfer.member.user_id is not None and transfer.member.user_id == user.pk
     can = {
-        "approve": transfer.status == Transfer.Status.PENDING_APPROVAL and transfer.approver_org is not None and has_org_perm(user, transfer.approver_org, "members.manage"),
-        "accept": transfer.status == Transfer.Status.PENDING_ACCEPTANCE and transfer.to_org is not None and has_org_perm(user, transfer.to_org, "members.manage"),
-        "receipt": transfer.status == Transfer.Status.LETTER_ISSUED and transfer.from_org is not None and has_org_perm(user, transfer.from_org, "members.manage"),
-        "cancel": transfer.status in (Transfer.Status.PENDING_APPROVAL, Transfer.Status.PENDING_ACCEPTANCE) and (
-            is_self or (transfer.from_org is not None and has_org_perm(user, transfer.from_org, "members.manage"))),
+        "approve": transfer.status == Transfer.Status.PENDING_APPROVAL
+        and transfer.approver_org is not None
+        and has_org_perm(user, transfer.approver_org, "members.manage"),
+        "accept": transfer.status == Transfer.Status.PENDING_ACCEPTANCE
+        and transfer.to_org is not None
+        and has_org_perm(user, transfer.to_org, "members.manage"),
+        "receipt": transfer.status == Transfer.Status.LETTER_ISSUED
+        and transfer.from_org is not None
+        and has_org_perm(user, transfer.from_org, "members.manage"),
+        "cancel": transfer.status in (Transfer.Status.PENDING_APPROVAL, Transfer.Status.PENDING_ACCEPTANCE)
+        and (is_self or (transfer.from_org is not None and has_org_perm(user, transfer.from_org, "members.manage"))),
     }
     can["return"] = transfer.is_open and (
-        (transfer.approver_org is not None and has_org_perm(user, transfer.approver_org, "members.manage")) or can["accept"])
+        (transfer.approver_org is not None and has_org_perm(user, transfer.approver_org, "members.manage"))
+        or can["accept"]
+    )
     today = timezone.localdate()
-    return render(request, "orgs/transfer_detail.html", {
-        "transfer": transfer, "timeline": _timeline(transfer, events), "can": can, "error": error,
-        "letter_expired": bool(transfer.letter_valid_until and transfer.letter_valid_until < today and transfer.is_open),
-    }, status=status)
+    return render(
+        request,
+        "orgs/transfer_detail.html",
+        {
+            "transfer": transfer,
+            "timeline": _timeline(transfer, events),
+            "can": can,
+            "error": error,
+            "letter_expired": bool(
+                transfer.letter_valid_until and transfer.letter_valid_until < today and transfer.is_open
+            ),
+        },
+        status=status,
+    )
 
 
 def _visible(request: HttpRequest, pk: int) -> Transfer:
-    qs = transfers.transfers_visible_to(request.user).select_related("member", "from_org", "to_org", "approver_org", "requested_by")
+    qs = transfers.transfers_visible_to(request.user).select_related(
+        "member", "from_org", "to_org", "approver_org", "requested_by"
+    )
     return cast(Transfer, get_or_404(qs, pk=pk))
 
 
@@ -231,9 +304,13 @@ def transfer_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """approve · accept · return · cancel · receipt; a refusal re-renders the timeline with 400."""
     transfer = _visible(request, pk)
     actions = {
-        "approve": lambda: transfers.transfer_approve(transfer=transfer, acting_user=request.user, letter_no=request.POST.get("letter_no", "")),
+        "approve": lambda: transfers.transfer_approve(
+            transfer=transfer, acting_user=request.user, letter_no=request.POST.get("letter_no", "")
+        ),
         "accept": lambda: transfers.transfer_accept(transfer=transfer, acting_user=request.user),
-        "return": lambda: transfers.transfer_return(transfer=transfer, reason=request.POST.get("reason", ""), acting_user=request.user),
+        "return": lambda: transfers.transfer_return(
+            transfer=transfer, reason=request.POST.get("reason", ""), acting_user=request.user
+        ),
         "cancel": lambda: transfers.transfer_cancel(transfer=transfer, acting_user=request.user),
         "receipt": lambda: transfers.transfer_confirm_receipt(transfer=transfer, acting_user=request.user),
     }
@@ -242,17 +319,25 @@ def transfer_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         actions[action]()
     except DomainError as exc:
-        return _detail(request, Transfer.objects.select_related("member", "from_org", "to_org", "approver_org").get(pk=transfer.pk), exc.message, 400)
+        return _detail(
+            request,
+            Transfer.objects.select_related("member", "from_org", "to_org", "approver_org").get(pk=transfer.pk),
+            exc.message,
+            400,
+        )
     messages.success(request, _("Saved."))
     return redirect("orgs:transfer_detail", pk=transfer.pk)
 
 
 # --- Mobile and out-of-contact members ------------------------------------------------------------
 
+
 class ContactMarkForm(forms.Form):
     member = forms.Field()
-    kind = forms.ChoiceField(choices=[("mobile", gettext_lazy("Mobile (away under 6 months)")), ("lost", gettext_lazy("Out of contact"))],
-                             label=gettext_lazy("What"))
+    kind = forms.ChoiceField(
+        choices=[("mobile", gettext_lazy("Mobile (away under 6 months)")), ("lost", gettext_lazy("Out of contact"))],
+        label=gettext_lazy("What"),
+    )
     since = forms.CharField(label=gettext_lazy("Since"), widget=DateInput(), required=False)  # checked by the service
     whereabouts = forms.CharField(label=gettext_lazy("Whereabouts (mobile)"), max_length=128, required=False)
 
@@ -265,14 +350,20 @@ class ContactMarkForm(forms.Form):
 
 
 @login_required
-def contact_page(request: HttpRequest, error: str = "", status: int = 200, mark_form: ContactMarkForm | None = None) -> HttpResponse:
+def contact_page(
+    request: HttpRequest, error: str = "", status: int = 200, mark_form: ContactMarkForm | None = None
+) -> HttpResponse:
     if not orgs_visible_to(request.user, "members.manage").exists():
         raise Http404
     today = timezone.localdate()
     data = contact_overview(request.user, today=today)
     mark_form = mark_form or ContactMarkForm(user=request.user)
-    return render(request, "orgs/transfer_contact.html", {**data, "today": today, "error": error, "mark_form": mark_form,
-                                                           "warning_kinds": ContactWarning.Kind}, status=status)
+    return render(
+        request,
+        "orgs/transfer_contact.html",
+        {**data, "today": today, "error": error, "mark_form": mark_form, "warning_kinds": ContactWarning.Kind},
+        status=status,
+    )
 
 
 def _parse_date(value: str) -> Any:
@@ -289,14 +380,31 @@ def contact_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     member = get_or_404(members_visible_to(request.user).select_related("org"), pk=pk)
     p = request.POST
     actions = {
-        "mobile": lambda: mobile.member_mark_mobile(member=member, since=_parse_date(p.get("since", "")), whereabouts=p.get("whereabouts", ""), acting_user=request.user),
+        "mobile": lambda: mobile.member_mark_mobile(
+            member=member,
+            since=_parse_date(p.get("since", "")),
+            whereabouts=p.get("whereabouts", ""),
+            acting_user=request.user,
+        ),
         "mobile_end": lambda: mobile.member_end_mobile(member=member, acting_user=request.user),
-        "activity": lambda: mobile.mobile_activity_record(member=member, on=_parse_date(p.get("on", "")), place=p.get("place", ""),
-                                                          activity=p.get("activity", ""), acting_user=request.user),
-        "lost": lambda: mobile.member_mark_out_of_contact(member=member, since=_parse_date(p.get("since", "")), acting_user=request.user),
+        "activity": lambda: mobile.mobile_activity_record(
+            member=member,
+            on=_parse_date(p.get("on", "")),
+            place=p.get("place", ""),
+            activity=p.get("activity", ""),
+            acting_user=request.user,
+        ),
+        "lost": lambda: mobile.member_mark_out_of_contact(
+            member=member, since=_parse_date(p.get("since", "")), acting_user=request.user
+        ),
         "found": lambda: mobile.member_contact_restored(member=member, acting_user=request.user),
-        "decide": lambda: mobile.member_contact_decide(member=member, decision=p.get("decision", ""), effective_on=_parse_date(p.get("effective_on", "")),
-                                                       reason=p.get("reason", ""), acting_user=request.user),
+        "decide": lambda: mobile.member_contact_decide(
+            member=member,
+            decision=p.get("decision", ""),
+            effective_on=_parse_date(p.get("effective_on", "")),
+            reason=p.get("reason", ""),
+            acting_user=request.user,
+        ),
     }
     if action not in actions:
         raise Http404

@@ -23,11 +23,23 @@ def org_items(user: Any, section: WorkbenchSection) -> None:
         counts = dict(members_visible_to(user).values_list("status").annotate(n=Count("id")))
         section.stats += [
             (_("Full members"), counts.get(MemberStatus.FULL, 0), f"{reverse('orgs:member_list')}?status=full"),
-            (_("Probationary members"), counts.get(MemberStatus.PROBATIONARY, 0), f"{reverse('orgs:member_list')}?status=probationary"),
-            (_("Applicants and activists"), sum(counts.get(s, 0) for s in (MemberStatus.APPLICANT, MemberStatus.ACTIVIST, MemberStatus.CANDIDATE)), reverse("orgs:member_list")),
+            (
+                _("Probationary members"),
+                counts.get(MemberStatus.PROBATIONARY, 0),
+                f"{reverse('orgs:member_list')}?status=probationary",
+            ),
+            (
+                _("Applicants and activists"),
+                sum(counts.get(s, 0) for s in (MemberStatus.APPLICANT, MemberStatus.ACTIVIST, MemberStatus.CANDIDATE)),
+                reverse("orgs:member_list"),
+            ),
         ]
         for w in branch_warnings(orgs_visible_to(user))[:MAX_ITEMS]:
-            item = WorkItem(title=f"{w.org.name}：{w.message}", url=reverse("orgs:org_detail", args=[w.org.pk]),
-                            due=w.org.term_end if w.code.startswith("term") else None,
-                            level="high" if w.level == "red" else "info", module="orgs")
+            item = WorkItem(
+                title=f"{w.org.name}：{w.message}",
+                url=reverse("orgs:org_detail", args=[w.org.pk]),
+                due=w.org.term_end if w.code.startswith("term") else None,
+                level="high" if w.level == "red" else "info",
+                module="orgs",
+            )
             (section.deadlines if item.due else section.todos).append(item)

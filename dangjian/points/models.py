@@ -17,19 +17,35 @@ class PointsRule(models.Model):
     kind = models.CharField(_("fact kind"), max_length=48, unique=True)
     name = models.CharField(_("name"), max_length=64)
     points_per_unit = models.DecimalField(_("points per unit"), max_digits=8, decimal_places=3)
-    unit_size = models.DecimalField(_("unit size"), max_digits=12, decimal_places=2, default=Decimal("1"),
-                                    help_text=_("How much of the fact's quantity makes one unit, e.g. 600 seconds of study."))
-    daily_cap = models.DecimalField(_("daily cap"), max_digits=8, decimal_places=2, null=True, blank=True,
-                                    help_text=_("Most points a member earns from this kind in one day; empty = no cap."))
+    unit_size = models.DecimalField(
+        _("unit size"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("1"),
+        help_text=_("How much of the fact's quantity makes one unit, e.g. 600 seconds of study."),
+    )
+    daily_cap = models.DecimalField(
+        _("daily cap"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Most points a member earns from this kind in one day; empty = no cap."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["kind"]
         constraints = [
             models.CheckConstraint(condition=models.Q(unit_size__gt=0), name="points_rule_unit_positive"),
-            models.CheckConstraint(condition=models.Q(daily_cap__isnull=True) | models.Q(daily_cap__gte=0), name="points_rule_cap_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(daily_cap__isnull=True) | models.Q(daily_cap__gte=0),
+                name="points_rule_cap_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,7 +102,9 @@ class PointsBoardSetting(models.Model):
 
     org = models.OneToOneField("orgs.Org", on_delete=models.CASCADE, related_name="+")
     show_persons = models.BooleanField(_("show a leaderboard of persons"), default=False)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

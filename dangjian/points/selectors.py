@@ -23,11 +23,17 @@ ZERO = Decimal("0.00")
 
 def kind_label(kind: str) -> str:
     labels: dict[str, Any] = {
-        FactKind.MEETING_ATTENDED: _("Attended organisational life"), FactKind.LECTURE_GIVEN: _("Gave a Party lecture"),
-        FactKind.DUES_PAID_ON_TIME: _("Paid dues on time"), FactKind.STUDY_SECONDS: _("Study time"),
-        FactKind.RESOURCE_COMPLETED: _("Completed a course or article"), FactKind.EXAM_SCORE: _("Exam score"),
-        FactKind.EXAM_PASSED: _("Passed an exam"), FactKind.CHALLENGE_CORRECT: _("Challenge answers"),
-        FactKind.TASK_DONE: _("Task done"), FactKind.VOLUNTEER_HOURS: _("Volunteer service"), FactKind.LOGIN: _("Signed in"),
+        FactKind.MEETING_ATTENDED: _("Attended organisational life"),
+        FactKind.LECTURE_GIVEN: _("Gave a Party lecture"),
+        FactKind.DUES_PAID_ON_TIME: _("Paid dues on time"),
+        FactKind.STUDY_SECONDS: _("Study time"),
+        FactKind.RESOURCE_COMPLETED: _("Completed a course or article"),
+        FactKind.EXAM_SCORE: _("Exam score"),
+        FactKind.EXAM_PASSED: _("Passed an exam"),
+        FactKind.CHALLENGE_CORRECT: _("Challenge answers"),
+        FactKind.TASK_DONE: _("Task done"),
+        FactKind.VOLUNTEER_HOURS: _("Volunteer service"),
+        FactKind.LOGIN: _("Signed in"),
     }
     return str(labels.get(kind, kind))
 
@@ -46,8 +52,12 @@ def member_total(member: Member, *, since: dt.date | None = None, until: dt.date
 
 
 def member_by_kind(member: Member, *, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
-    rows = (PointsEntry.objects.filter(member=member, day__gte=since, day__lt=until).values("kind")
-            .annotate(points=Sum("points"), quantity=Sum("quantity"), facts=Sum("facts")).order_by("-points"))
+    rows = (
+        PointsEntry.objects.filter(member=member, day__gte=since, day__lt=until)
+        .values("kind")
+        .annotate(points=Sum("points"), quantity=Sum("quantity"), facts=Sum("facts"))
+        .order_by("-points")
+    )
     return [r | {"label": kind_label(r["kind"])} for r in rows]
 
 
@@ -59,8 +69,16 @@ def entry_facts(entry: PointsEntry, limit: int = 200) -> list[Fact]:
     """The facts behind one ledger entry: same member and kind, ids in its range, occurred on its local day."""
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(entry.day, dt.time(), tz)
-    return list(Fact.objects.filter(member_id=entry.member_id, kind=entry.kind, id__gte=entry.first_fact_id, id__lte=entry.last_fact_id,
-                                    occurred_at__gte=start, occurred_at__lt=start + dt.timedelta(days=1)).order_by("occurred_at")[:limit])
+    return list(
+        Fact.objects.filter(
+            member_id=entry.member_id,
+            kind=entry.kind,
+            id__gte=entry.first_fact_id,
+            id__lte=entry.last_fact_id,
+            occurred_at__gte=start,
+            occurred_at__lt=start + dt.timedelta(days=1),
+        ).order_by("occurred_at")[:limit]
+    )
 
 
 def rules() -> list[PointsRule]:
@@ -97,13 +115,35 @@ def branch_board(root: Org, *, since: dt.date, until: dt.date) -> list[dict[str,
         ORDER BY 7, 2
     """
     like = root.path + "%"
-    params = [unit_len, like, unit_len, since, until, unit_len, like, unit_len, *[str(s) for s in ACTIVE_STATUSES], like, root.depth + 1]
+    params = [
+        unit_len,
+        like,
+        unit_len,
+        since,
+        until,
+        unit_len,
+        like,
+        unit_len,
+        *[str(s) for s in ACTIVE_STATUSES],
+        like,
+        root.depth + 1,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     cent = Decimal("0.01")
-    return [{"org_id": o, "name": name, "total": Decimal(str(total)).quantize(cent), "earners": earners, "size": size,
-             "per_head": Decimal(str(head)).quantize(cent), "rank": rank} for o, name, total, earners, size, head, rank in rows]
+    return [
+        {
+            "org_id": o,
+            "name": name,
+            "total": Decimal(str(total)).quantize(cent),
+            "earners": earners,
+            "size": size,
+            "per_head": Decimal(str(head)).quantize(cent),
+            "rank": rank,
+        }
+        for o, name, total, earners, size, head, rank in rows
+    ]
 
 
 def persons_shown(org: Org) -> bool:
@@ -115,6 +155,13 @@ def persons_shown(org: Org) -> bool:
 
 def person_board(org: Org, *, since: dt.date, until: dt.date, limit: int = 50) -> list[dict[str, Any]]:
     """Members of ``org``'s subtree ranked by points over [since, until) (call only where persons are shown)."""
-    rows = (PointsEntry.objects.filter(org_path__startswith=org.path, day__gte=since, day__lt=until).values("member_id", "member__name")
-            .annotate(total=Sum("points")).annotate(rank=Window(expression=Rank(), order_by=F("total").desc())).order_by("rank", "member__name")[:limit])
-    return [{"member_id": r["member_id"], "name": r["member__name"], "total": r["total"], "rank": r["rank"]} for r in rows]
+    rows = (
+        PointsEntry.objects.filter(org_path__startswith=org.path, day__gte=since, day__lt=until)
+        .values("member_id", "member__name")
+        .annotate(total=Sum("points"))
+        .annotate(rank=Window(expression=Rank(), order_by=F("total").desc()))
+        .order_by("rank", "member__name")[:limit]
+    )
+    return [
+        {"member_id": r["member_id"], "name": r["member__name"], "total": r["total"], "rank": r["rank"]} for r in rows
+    ]

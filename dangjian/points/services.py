@@ -44,7 +44,12 @@ def _day_expr() -> tuple[str, list[Any]]:
 def _convert_sql() -> tuple[str, list[Any]]:
     day, day_params = _day_expr()
     least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
-    entry, rule, fact, member = (PointsEntry._meta.db_table, PointsRule._meta.db_table, Fact._meta.db_table, Member._meta.db_table)
+    entry, rule, fact, member = (
+        PointsEntry._meta.db_table,
+        PointsRule._meta.db_table,
+        Fact._meta.db_table,
+        Member._meta.db_table,
+    )
     raw = "ROUND(g.quantity / r.unit_size * r.points_per_unit, 2)"
     given = f"COALESCE((SELECT SUM(e.points) FROM {entry} e WHERE e.member_id = g.member_id AND e.kind = g.kind AND e.day = g.day), 0)"
     sql = f"""
@@ -93,7 +98,9 @@ def points_convert_batch(*, batch: int = BATCH, settled_only: bool = False) -> t
     return written, upto, high - upto
 
 
-def points_convert(*, batch: int = BATCH, progress: Callable[[int, int], None] | None = None, settled_only: bool = False) -> int:
+def points_convert(
+    *, batch: int = BATCH, progress: Callable[[int, int], None] | None = None, settled_only: bool = False
+) -> int:
     """The job: convert every fact past the mark, batch by batch (each its own transaction). Returns entries written."""
     total = 0
     while True:
@@ -107,6 +114,7 @@ def points_convert(*, batch: int = BATCH, progress: Callable[[int, int], None] |
 
 # --- rules and settings --------------------------------------------------------------------------
 
+
 def can_edit_rules(user: Any) -> bool:
     """Rules are enterprise-wide: the system administrator or a committee administrator of a top org."""
     return is_global_admin(user) or any(len(p) == Org.steplen for p in scope_paths(user, "orgs.manage"))
@@ -117,8 +125,16 @@ def _err(field: str, message: str) -> DomainError:
 
 
 @transaction.atomic
-def rule_save(*, kind: str, name: str, points_per_unit: Decimal, unit_size: Decimal = Decimal(1), daily_cap: Decimal | None = None,
-              is_active: bool = True, acting_user: Any) -> PointsRule:
+def rule_save(
+    *,
+    kind: str,
+    name: str,
+    points_per_unit: Decimal,
+    unit_size: Decimal = Decimal(1),
+    daily_cap: Decimal | None = None,
+    is_active: bool = True,
+    acting_user: Any,
+) -> PointsRule:
     """Create or change the rule of a fact kind. Applies to facts converted from now on."""
     if not can_edit_rules(acting_user):
         raise DomainError(_("Only the enterprise's committee administrators change points rules."), status=404)
@@ -136,7 +152,13 @@ def rule_save(*, kind: str, name: str, points_per_unit: Decimal, unit_size: Deci
     fields = ["name", "points_per_unit", "unit_size", "daily_cap", "is_active"]
     before = {f: getattr(rule, f) for f in fields} if rule else None
     rule = rule or PointsRule(kind=kind)
-    rule.name, rule.points_per_unit, rule.unit_size, rule.daily_cap, rule.is_active = name.strip(), points_per_unit, unit_size, daily_cap, is_active
+    rule.name, rule.points_per_unit, rule.unit_size, rule.daily_cap, rule.is_active = (
+        name.strip(),
+        points_per_unit,
+        unit_size,
+        daily_cap,
+        is_active,
+    )
     rule.updated_by = acting_user
     rule.save()
     audit(acting_user, "points.rule_save", rule, before=before, after={f: getattr(rule, f) for f in fields})
@@ -151,5 +173,12 @@ def board_set_persons(*, org: Org, show: bool, acting_user: Any) -> PointsBoardS
     before = setting.show_persons
     setting.show_persons, setting.updated_by = show, acting_user
     setting.save()
-    audit(acting_user, "points.board_persons", setting, org_path=org.path, before={"show_persons": before}, after={"show_persons": show})
+    audit(
+        acting_user,
+        "points.board_persons",
+        setting,
+        org_path=org.path,
+        before={"show_persons": before},
+        after={"show_persons": show},
+    )
     return setting

@@ -38,11 +38,20 @@ def mine(request: HttpRequest) -> HttpResponse:
     history = Paginator(selectors.member_history(member), 30).get_page(request.GET.get("page"))
     for e in history:
         e.label = selectors.kind_label(e.kind)  # type: ignore[attr-defined]
-    return render(request, "points/mine.html", {
-        "member": member, "year": year, "total": selectors.member_total(member), "year_total": selectors.member_total(member, since=since, until=until),
-        "by_kind": selectors.member_by_kind(member, since=since, until=until), "page_obj": history, "querystring": f"year={year}",
-        "rules": selectors.rules(),
-    })
+    return render(
+        request,
+        "points/mine.html",
+        {
+            "member": member,
+            "year": year,
+            "total": selectors.member_total(member),
+            "year_total": selectors.member_total(member, since=since, until=until),
+            "by_kind": selectors.member_by_kind(member, since=since, until=until),
+            "page_obj": history,
+            "querystring": f"year={year}",
+            "rules": selectors.rules(),
+        },
+    )
 
 
 @login_required
@@ -60,7 +69,11 @@ def board(request: HttpRequest) -> HttpResponse:
     """Branches ranked by points per member. A member compares their branch with its sister branches; an organiser
     chooses any org they govern. Persons are listed only where an administrator turned that on."""
     member = getattr(request.user, "member", None)
-    governed = list(orgs_visible_to(request.user, "members.view").exclude(kind=Org.Kind.GROUP).order_by("path")[:500]) if user_has_any_org_role(request.user) else []  # type: ignore[arg-type]
+    governed = (
+        list(orgs_visible_to(request.user, "members.view").exclude(kind=Org.Kind.GROUP).order_by("path")[:500])
+        if user_has_any_org_role(request.user)
+        else []
+    )  # type: ignore[arg-type]
     raw = request.GET.get("org", "")
     if raw.isdigit() and governed:
         root = get_or_404(orgs_visible_to(request.user, "members.view"), pk=int(raw))
@@ -80,11 +93,21 @@ def board(request: HttpRequest) -> HttpResponse:
         persons_org = Org.objects.get(pk=member.org_id)
     persons = selectors.person_board(persons_org, since=since, until=until) if persons_org is not None else None
     shown_to_members = selectors.persons_shown(root)
-    return render(request, "points/board.html", {
-        "root": root, "orgs": governed, "year": year, "branches": branches, "persons": persons, "persons_org": persons_org,
-        "my_org_id": member.org_id if member else None, "shown_to_members": shown_to_members,
-        "can_toggle": has_org_perm(request.user, root, "members.manage"),
-    })
+    return render(
+        request,
+        "points/board.html",
+        {
+            "root": root,
+            "orgs": governed,
+            "year": year,
+            "branches": branches,
+            "persons": persons,
+            "persons_org": persons_org,
+            "my_org_id": member.org_id if member else None,
+            "shown_to_members": shown_to_members,
+            "can_toggle": has_org_perm(request.user, root, "members.manage"),
+        },
+    )
 
 
 @login_required
@@ -116,11 +139,15 @@ def rules(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            services.rule_save(kind=request.POST.get("kind", "").strip(), name=request.POST.get("name", ""),
-                               points_per_unit=_decimal(request.POST.get("points_per_unit", ""), "points_per_unit") or Decimal(0),
-                               unit_size=_decimal(request.POST.get("unit_size", "") or "1", "unit_size") or Decimal(0),
-                               daily_cap=_decimal(request.POST.get("daily_cap", ""), "daily_cap", allow_empty=True),
-                               is_active=request.POST.get("is_active") == "on", acting_user=request.user)
+            services.rule_save(
+                kind=request.POST.get("kind", "").strip(),
+                name=request.POST.get("name", ""),
+                points_per_unit=_decimal(request.POST.get("points_per_unit", ""), "points_per_unit") or Decimal(0),
+                unit_size=_decimal(request.POST.get("unit_size", "") or "1", "unit_size") or Decimal(0),
+                daily_cap=_decimal(request.POST.get("daily_cap", ""), "daily_cap", allow_empty=True),
+                is_active=request.POST.get("is_active") == "on",
+                acting_user=request.user,
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
             status = 400

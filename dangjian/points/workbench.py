@@ -20,4 +20,10 @@ def points_items(user: Any, section: WorkbenchSection) -> None:
         return
     since, until = year_bounds(timezone.localdate().year)
     total = member_total(member, since=since, until=until)
-    section.stats.append((_("My points this year"), f"{total:.0f}" if total == total.to_integral() else f"{total}", reverse("points:mine")))
+    section.stats.append(
+        (
+            _("My points this year"),
+            f"{total:.0f}" if total == total.to_integral() else f"{total}",
+            reverse("points:mine"),
+        )
+    )

@@ -22,4 +22,8 @@ def test_member_list_says_more_than_the_cap(client, cast, monkeypatch):
     login(client, cast.committee)
     response = client.get("/orgs/members/")
     assert response.context["page_obj"].paginator.count_capped is True  # two members, cap of one
-    assert "More than 1" in response.content.decode() or "超过1" in response.content.decode() or "超过 1" in response.content.decode()
+    assert (
+        "More than 1" in response.content.decode()
+        or "超过1" in response.content.decode()
+        or "超过 1" in response.content.decode()
+    )

@@ -30,7 +30,9 @@ def test_payroll_import_creates_bases_all_or_nothing(cast):
     base = DuesBase.objects.get(member=cast.member_a, year=2026)
     assert (base.monthly_amount, base.rate, base.source) == (Decimal("30.00"), Decimal("0.0100"), "payroll")
     # Re-import is an update, not a duplicate.
-    again = imports.bases_import(upload=csv_upload(good.replace("3000.01", "3000.00")), year=2026, acting_user=cast.secretary_a)
+    again = imports.bases_import(
+        upload=csv_upload(good.replace("3000.01", "3000.00")), year=2026, acting_user=cast.secretary_a
+    )
     assert again == {"created": 0, "updated": 1}
     assert DuesBase.objects.get(member=cast.member_a, year=2026).monthly_amount == Decimal("15.00")
 
@@ -53,12 +55,15 @@ def test_payroll_import_reports_every_bad_row_and_writes_nothing(cast):
     assert not DuesBase.objects.exists()
 
 
-@pytest.mark.parametrize("content,name", [
-    (b"MZ\x90\x00" + b"\x00" * 100, "roster.xlsx"),  # an .exe renamed
-    (b"", "empty.csv"),
-    (b"PK\x03\x04garbage", "broken.xlsx"),
-    ("姓名,部门\n张三,财务\n".encode(), "wrong-columns.csv"),
-])
+@pytest.mark.parametrize(
+    "content,name",
+    [
+        (b"MZ\x90\x00" + b"\x00" * 100, "roster.xlsx"),  # an .exe renamed
+        (b"", "empty.csv"),
+        (b"PK\x03\x04garbage", "broken.xlsx"),
+        ("姓名,部门\n张三,财务\n".encode(), "wrong-columns.csv"),
+    ],
+)
 def test_bad_files_are_refused_with_a_message(cast, content, name):
     with pytest.raises(DomainError) as exc:
         imports.bases_import(upload=SimpleUploadedFile(name, content), year=2026, acting_user=cast.secretary_a)
@@ -69,11 +74,15 @@ def test_bad_files_are_refused_with_a_message(cast, content, name):
 def test_oversized_file_is_refused(cast, settings):
     settings.MAX_IMPORT_BYTES = 1024
     with pytest.raises(DomainError):
-        imports.bases_import(upload=csv_upload("工号,类别\n" + "E1,在职\n" * 500), year=2026, acting_user=cast.secretary_a)
+        imports.bases_import(
+            upload=csv_upload("工号,类别\n" + "E1,在职\n" * 500), year=2026, acting_user=cast.secretary_a
+        )
 
 
 def test_xlsx_import_and_template(cast):
-    content = write_xlsx(["工号", "姓名", "类别", "月缴费基数"], [[cast.member_a.employee_no, "张三", "离退休", 5000.01]])
+    content = write_xlsx(
+        ["工号", "姓名", "类别", "月缴费基数"], [[cast.member_a.employee_no, "张三", "离退休", 5000.01]]
+    )
     imports.bases_import(upload=SimpleUploadedFile("p.xlsx", content), year=2026, acting_user=cast.secretary_a)
     assert DuesBase.objects.get(member=cast.member_a).monthly_amount == Decimal("50.00")
     assert imports.base_template()[:4] == b"PK\x03\x04"
@@ -87,6 +96,7 @@ def test_import_page_shows_row_errors(client, cast):
 
 
 # --- Reconciliation ------------------------------------------------------------------------
+
 
 @pytest.fixture
 def three_months(based):
@@ -104,19 +114,27 @@ def test_statement_with_mistakes_is_reconciled(three_months):
     c = three_months
     emp = c.member_a.employee_no
     today = timezone.localdate().isoformat()
-    stmt = reconcile.statement_import(upload=statement([
-        f"{today},90.00,党费 {emp},张三,T001",    # two oldest months at once
-        f"{today},90.00,党费 {emp},张三,T001",    # the same transaction again: duplicate
-        f"{today},20.00,党费 {emp},张三,T002",    # partial: a person must decide
-        f"{today},45.00,党费 没有工号,某人,T003",  # nobody named
-    ]), org=c.branch_a, acting_user=c.secretary_a)
+    stmt = reconcile.statement_import(
+        upload=statement(
+            [
+                f"{today},90.00,党费 {emp},张三,T001",  # two oldest months at once
+                f"{today},90.00,党费 {emp},张三,T001",  # the same transaction again: duplicate
+                f"{today},20.00,党费 {emp},张三,T002",  # partial: a person must decide
+                f"{today},45.00,党费 没有工号,某人,T003",  # nobody named
+            ]
+        ),
+        org=c.branch_a,
+        acting_user=c.secretary_a,
+    )
     status = dict(stmt.lines.values_list("row", "status"))
     assert status == {2: "matched", 3: "duplicate", 4: "unmatched", 5: "unmatched"}
     paid = DuesBill.objects.filter(member=c.member_a, status="paid").count()
     assert paid == 2
     assert DuesPayment.objects.get().external_ref == "T001"
     # Importing the same file again pays nothing twice.
-    reconcile.statement_import(upload=statement([f"{today},90.00,党费 {emp},张三,T001"]), org=c.branch_a, acting_user=c.secretary_a)
+    reconcile.statement_import(
+        upload=statement([f"{today},90.00,党费 {emp},张三,T001"]), org=c.branch_a, acting_user=c.secretary_a
+    )
     assert DuesPayment.objects.count() == 1
     # A person resolves the partial line as this month's dues minus... it is short, so it is refused; ignoring works.
     line = StatementLine.objects.get(statement=stmt, row=4)
@@ -132,24 +150,33 @@ def test_statement_of_another_branch_is_refused(three_months):
     from django.http import Http404
 
     with pytest.raises(Http404):
-        reconcile.statement_import(upload=statement(["2026-01-01,1.00,x,y,z"]), org=three_months.branch_b, acting_user=three_months.secretary_a)
+        reconcile.statement_import(
+            upload=statement(["2026-01-01,1.00,x,y,z"]), org=three_months.branch_b, acting_user=three_months.secretary_a
+        )
     assert not StatementLine.objects.exists()
 
 
 def test_malformed_statement_writes_nothing(three_months):
     with pytest.raises(DomainError) as exc:
-        reconcile.statement_import(upload=statement(["昨天,abc,x,y,z", "2026-01-02,10.00,x,y,z"]), org=three_months.branch_a, acting_user=three_months.secretary_a)
+        reconcile.statement_import(
+            upload=statement(["昨天,abc,x,y,z", "2026-01-02,10.00,x,y,z"]),
+            org=three_months.branch_a,
+            acting_user=three_months.secretary_a,
+        )
     assert {(e["row"], e["field"]) for e in exc.value.errors} == {(2, "date"), (2, "amount")}
     assert not StatementLine.objects.exists()
 
 
 # --- Reports and the ledger ----------------------------------------------------------------
 
+
 def test_totals_by_branch_and_closed_month_in_ledger(three_months, capsys):
     c = three_months
     last_month = add_months(month_start(timezone.localdate()), -1)
     bill = DuesBill.objects.get(member=c.member_a, period=last_month)
-    services.payment_record(member=c.member_a, bills=[bill], method="cash", paid_on=timezone.localdate(), acting_user=c.secretary_a)
+    services.payment_record(
+        member=c.member_a, bills=[bill], method="cash", paid_on=timezone.localdate(), acting_user=c.secretary_a
+    )
     rows = reports.totals_by_child(org=c.group, first=last_month, last=last_month)
     by_name = {r["org"].name: r for r in rows}
     assert by_name["甲公司党委"]["collected"] == Decimal("45.00")

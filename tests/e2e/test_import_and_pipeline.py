@@ -22,9 +22,12 @@ def test_secretary_imports_a_roster_and_moves_an_applicant_one_step(e2e_cast, ne
     grant(secretary, e2e_cast.branch_a, OrgRole.Role.SECRETARY)
     applied = timezone.localdate() - dt.timedelta(days=10)
     roster = tmp_path / "roster.csv"
-    roster.write_text("工号,姓名,性别,出生日期,所在党组织,政治面貌,入党申请日期\n"
-                      f"E300001,刘洋,男,1998-04-02,甲公司第一党支部,入党申请人,{applied.isoformat()}\n"
-                      "E300002,陈静,女,1997-09-12,甲公司第一党支部,中共党员,2019-03-01\n", encoding="utf-8")
+    roster.write_text(
+        "工号,姓名,性别,出生日期,所在党组织,政治面貌,入党申请日期\n"
+        f"E300001,刘洋,男,1998-04-02,甲公司第一党支部,入党申请人,{applied.isoformat()}\n"
+        "E300002,陈静,女,1997-09-12,甲公司第一党支部,中共党员,2019-03-01\n",
+        encoding="utf-8",
+    )
 
     page = new_page(DESKTOP)
     log_in(page, "secretary_a", e2e_cast.password)

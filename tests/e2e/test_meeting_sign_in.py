@@ -20,8 +20,13 @@ def test_member_signs_in_by_qr_link_and_secretary_sees_quorum(e2e_cast, new_page
     secretary = UserFactory(username="secretary_a", name="甲书记")
     grant(secretary, e2e_cast.branch_a, OrgRole.Role.SECRETARY)
     second = make_member(e2e_cast.branch_a, name="王五")  # two voting members: one present is not a quorum, two are
-    meeting = services.meeting_plan(org=e2e_cast.branch_a, acting_user=secretary, type="general", topic="支部党员大会",
-                                    starts_at=timezone.now() - dt.timedelta(minutes=5))
+    meeting = services.meeting_plan(
+        org=e2e_cast.branch_a,
+        acting_user=secretary,
+        type="general",
+        topic="支部党员大会",
+        starts_at=timezone.now() - dt.timedelta(minutes=5),
+    )
     services.attendance_mark(meeting=meeting, member_ids=[second.pk], status="present", acting_user=secretary)
 
     phone = new_page(PHONE)

@@ -19,8 +19,12 @@ def start(client, exam, headers):
 
 
 def put(client, attempt_id, body, headers):
-    return client.put(f"/api/v1/attempts/{attempt_id}/answers", json.dumps(body) if not isinstance(body, str) else body,
-                      content_type="application/json", **headers)
+    return client.put(
+        f"/api/v1/attempts/{attempt_id}/answers",
+        json.dumps(body) if not isinstance(body, str) else body,
+        content_type="application/json",
+        **headers,
+    )
 
 
 def test_a_member_takes_the_exam_through_the_api(client, cast, exam):
@@ -52,12 +56,18 @@ def test_a_member_takes_the_exam_through_the_api(client, cast, exam):
     saved = put(client, body["id"], {"answers": dict(list(key.items())[4:])}, headers)  # autosave merges
     assert saved.json()["saved"] == 10
     resumed = start(client, exam, headers)
-    assert resumed.status_code == 200 and resumed.json()["id"] == body["id"] and resumed.json()["questions"] == body["questions"]
+    assert (
+        resumed.status_code == 200
+        and resumed.json()["id"] == body["id"]
+        and resumed.json()["questions"] == body["questions"]
+    )
     assert resumed.json()["saved"] == key
     result = client.post(f"/api/v1/attempts/{body['id']}/submit", **headers)
     assert result.status_code == 200 and result.json() == {"score": 26.0, "max_score": 26.0, "passed": True}
     review = client.get(f"/api/v1/attempts/{body['id']}", **headers).json()
-    assert review["answers_shown"] and all(q["answer"] is not None for q in review["questions"])  # review policy: after submit
+    assert review["answers_shown"] and all(
+        q["answer"] is not None for q in review["questions"]
+    )  # review policy: after submit
 
 
 def test_answers_never_leak_before_submission(client, cast, exam):
@@ -67,7 +77,9 @@ def test_answers_never_leak_before_submission(client, cast, exam):
     for word in ('"answer"', '"explanation"', '"correct"', '"right"', "工人阶级"):  # the blank's accepted answer
         assert word not in text
     review = client.get(f"/api/v1/attempts/{body['id']}", **headers).json()
-    assert not review["answers_shown"] and all(q["answer"] is None and q["explanation"] is None for q in review["questions"])
+    assert not review["answers_shown"] and all(
+        q["answer"] is None and q["explanation"] is None for q in review["questions"]
+    )
     assert "工人阶级" not in json.dumps(review, ensure_ascii=False)
     detail = client.get(f"/api/v1/exams/{exam.pk}", **headers).json()
     assert "answer" not in json.dumps(detail)
@@ -107,8 +119,12 @@ def test_bad_input_answers_4xx_naming_fields(client, cast, exam):
     assert client.post("/api/v1/exams/abc/attempts", **headers).status_code == 400
     assert client.post("/api/v1/exams/999999/attempts", **headers).status_code == 404
     attempt_id = start(client, exam, headers).json()["id"]
-    for body, field in (({}, "answers"), ({"answers": [1, 2]}, "answers"), ({"answers": {"999999": "x"}}, "answers.999999"),
-                        ("{not json", "")):
+    for body, field in (
+        ({}, "answers"),
+        ({"answers": [1, 2]}, "answers"),
+        ({"answers": {"999999": "x"}}, "answers.999999"),
+        ("{not json", ""),
+    ):
         response = put(client, attempt_id, body, headers)
         assert response.status_code == 400, body
         payload = response.json()
@@ -135,10 +151,19 @@ def test_autosave_after_the_deadline_is_refused_over_the_api(client, cast, exam)
 
 def _exam_of(cast, bank, n):
     qs = list(Question.objects.filter(bank=bank).order_by("id")[:n])
-    paper = papers.paper_save_fixed(bank=bank, org=cast.company_a, name=f"卷{n}", items=[(q.pk, Decimal(1)) for q in qs], acting_user=cast.committee)
+    paper = papers.paper_save_fixed(
+        bank=bank, org=cast.company_a, name=f"卷{n}", items=[(q.pk, Decimal(1)) for q in qs], acting_user=cast.committee
+    )
     now = timezone.now()
-    exam = services.exam_save(org=cast.company_a, paper=paper, acting_user=cast.committee, title=f"考试{n}", opens_at=now - dt.timedelta(minutes=1),
-                              closes_at=now + dt.timedelta(hours=1), time_limit_minutes=20)
+    exam = services.exam_save(
+        org=cast.company_a,
+        paper=paper,
+        acting_user=cast.committee,
+        title=f"考试{n}",
+        opens_at=now - dt.timedelta(minutes=1),
+        closes_at=now + dt.timedelta(hours=1),
+        time_limit_minutes=20,
+    )
     return services.exam_publish(exam=exam, acting_user=cast.committee, notify_members=False)
 
 
@@ -155,10 +180,21 @@ def test_starting_runs_a_constant_number_of_queries(client, cast, bank, random_p
         assert start(client, large, headers[1]).status_code == 201
     assert AttemptQuestion.objects.filter(attempt__exam=large).count() == 20
     now = timezone.now()
-    rnd = services.exam_publish(exam=services.exam_save(org=cast.company_a, paper=random_paper, acting_user=cast.committee, title="随机",
-                                                        opens_at=now - dt.timedelta(minutes=1), closes_at=now + dt.timedelta(hours=1)),
-                                acting_user=cast.committee, notify_members=False)
-    with django_assert_max_num_queries(len(few.captured_queries) + 2):  # the rule pool query (+ savepoint pair on PostgreSQL)
+    rnd = services.exam_publish(
+        exam=services.exam_save(
+            org=cast.company_a,
+            paper=random_paper,
+            acting_user=cast.committee,
+            title="随机",
+            opens_at=now - dt.timedelta(minutes=1),
+            closes_at=now + dt.timedelta(hours=1),
+        ),
+        acting_user=cast.committee,
+        notify_members=False,
+    )
+    with django_assert_max_num_queries(
+        len(few.captured_queries) + 2
+    ):  # the rule pool query (+ savepoint pair on PostgreSQL)
         assert start(client, rnd, headers[2]).status_code == 201
 
 
@@ -174,7 +210,7 @@ def test_submitting_runs_a_constant_number_of_queries(client, cast, bank, django
 
 def test_openapi_lists_the_fixed_paths(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    assert {"post"} <= set(paths["/api/v1/exams/{exam_id}/attempts"]) and "put" in paths["/api/v1/attempts/{attempt_id}/answers"]
+    assert {"post"} <= set(paths["/api/v1/exams/{exam_id}/attempts"]) and "put" in paths[
+        "/api/v1/attempts/{attempt_id}/answers"
+    ]
     assert "post" in paths["/api/v1/attempts/{attempt_id}/submit"]
-
-

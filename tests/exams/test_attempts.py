@@ -38,7 +38,9 @@ def test_start_builds_a_paper_of_its_own_and_resume_returns_it(cast, exam):
     assert attempt.deadline == pytest.approx(attempt.started_at + dt.timedelta(minutes=30), abs=dt.timedelta(seconds=1))
     rows = list(AttemptQuestion.objects.filter(attempt=attempt).order_by("slot"))
     assert sorted(r.position for r in rows) == list(range(10)) and len({r.question_id for r in rows}) == 10
-    assert [r.version.type for r in rows] == ["single"] * 4 + ["multiple"] * 2 + ["judge"] * 2 + ["blank"] * 2  # slots in rule order
+    assert [r.version.type for r in rows] == ["single"] * 4 + ["multiple"] * 2 + ["judge"] * 2 + [
+        "blank"
+    ] * 2  # slots in rule order
     for r in rows:
         if r.version.type in ("single", "multiple"):
             assert sorted(r.option_order) == sorted(o["id"] for o in r.version.options)
@@ -53,7 +55,11 @@ def test_paper_is_reviewed_exactly_as_it_was_after_the_question_changes(cast, ex
 
     attempt, shown, _ = attempts.attempt_start(exam=exam, user=cast.member_a_user)
     aq = attempt.questions.select_related("version", "question").filter(version__type="single").first()
-    v = question_edit(question=aq.question, content=content(type="single", stem="改过的题干", options=["甲", "乙"], answer="B"), acting_user=cast.committee)
+    v = question_edit(
+        question=aq.question,
+        content=content(type="single", stem="改过的题干", options=["甲", "乙"], answer="B"),
+        acting_user=cast.committee,
+    )
     assert v.number == 2  # the version in the attempt stays as it was
     after = {q.id: q for q in attempts.attempt_paper(attempt)}
     before = {q.id: q for q in shown}
@@ -96,7 +102,12 @@ def test_the_job_submits_attempts_nobody_came_back_to(cast, exam, monkeypatch):
     at(monkeypatch, attempt.deadline + dt.timedelta(minutes=1))
     assert attempts.attempts_finish_expired() == 1
     attempt.refresh_from_db()
-    assert attempt.status == Attempt.Status.SUBMITTED and attempt.auto_submitted and attempt.score == Decimal("26.00") and attempt.counts
+    assert (
+        attempt.status == Attempt.Status.SUBMITTED
+        and attempt.auto_submitted
+        and attempt.score == Decimal("26.00")
+        and attempt.counts
+    )
 
 
 def test_submit_grades_records_facts_and_is_idempotent(cast, exam):
@@ -164,10 +175,13 @@ def test_deadline_never_passes_the_closing_time(cast, exam, monkeypatch):
     assert attempt.deadline == exam.closes_at
 
 
-@pytest.mark.parametrize(("answers", "field"), [
-    ({"999999": "x"}, "answers.999999"),
-    ({"abc": "x"}, "answers.abc"),
-])
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({"999999": "x"}, "answers.999999"),
+        ({"abc": "x"}, "answers.abc"),
+    ],
+)
 def test_autosave_refuses_keys_that_are_not_questions_of_the_attempt(cast, exam, answers, field):
     attempt, _s, _ = attempts.attempt_start(exam=exam, user=cast.member_a_user)
     with pytest.raises(DomainError) as bad:
@@ -180,30 +194,63 @@ def test_autosave_refuses_answers_of_the_wrong_shape_and_null_clears(cast, exam)
     multiple = next(q for q in shown if q.type == "multiple")
     single = next(q for q in shown if q.type == "single")
     with pytest.raises(DomainError) as bad:
-        attempts.attempt_save_answers(attempt_id=attempt.pk, user=cast.member_a_user, answers={str(multiple.id): {"a": 1}, str(single.id): ["x"] * 99})
+        attempts.attempt_save_answers(
+            attempt_id=attempt.pk,
+            user=cast.member_a_user,
+            answers={str(multiple.id): {"a": 1}, str(single.id): ["x"] * 99},
+        )
     assert {e["field"] for e in bad.value.errors} == {f"answers.{multiple.id}", f"answers.{single.id}"}
-    attempts.attempt_save_answers(attempt_id=attempt.pk, user=cast.member_a_user, answers={str(single.id): single.options[0]["id"]})
-    cleared = attempts.attempt_save_answers(attempt_id=attempt.pk, user=cast.member_a_user, answers={str(single.id): None})
+    attempts.attempt_save_answers(
+        attempt_id=attempt.pk, user=cast.member_a_user, answers={str(single.id): single.options[0]["id"]}
+    )
+    cleared = attempts.attempt_save_answers(
+        attempt_id=attempt.pk, user=cast.member_a_user, answers={str(single.id): None}
+    )
     assert cleared.answers == {}
 
 
 def test_publishing_needs_a_future_closing_and_a_draft(cast, random_paper):
     now = timezone.now()
     with pytest.raises(DomainError) as bad:
-        services.exam_save(org=cast.company_a, paper=random_paper, acting_user=cast.committee, title="x", opens_at=now, closes_at=now - dt.timedelta(hours=1))
+        services.exam_save(
+            org=cast.company_a,
+            paper=random_paper,
+            acting_user=cast.committee,
+            title="x",
+            opens_at=now,
+            closes_at=now - dt.timedelta(hours=1),
+        )
     assert bad.value.errors[0]["field"] == "closes_at"
     with pytest.raises(Http404):
-        services.exam_save(org=cast.company_a, paper=random_paper, acting_user=cast.secretary_b, title="x", opens_at=now, closes_at=now + dt.timedelta(hours=1))
+        services.exam_save(
+            org=cast.company_a,
+            paper=random_paper,
+            acting_user=cast.secretary_b,
+            title="x",
+            opens_at=now,
+            closes_at=now + dt.timedelta(hours=1),
+        )
     with pytest.raises(DomainError) as not_shared:
-        services.exam_save(org=cast.branch_b, paper=random_paper, acting_user=cast.committee, title="x", opens_at=now, closes_at=now + dt.timedelta(hours=1))
+        services.exam_save(
+            org=cast.branch_b,
+            paper=random_paper,
+            acting_user=cast.committee,
+            title="x",
+            opens_at=now,
+            closes_at=now + dt.timedelta(hours=1),
+        )
     assert not_shared.value.errors[0]["field"] == "paper"  # Company A's paper is not shared with Company B
 
 
 def test_exam_facts_become_points(cast, exam):
     a, _s, _ = attempts.attempt_start(exam=exam, user=cast.member_a_user)
-    answers = {str(aq.question_id): (aq.version.answer[0][0] if aq.version.type == "blank" else aq.version.answer)
-               for aq in a.questions.select_related("version")}
+    answers = {
+        str(aq.question_id): (aq.version.answer[0][0] if aq.version.type == "blank" else aq.version.answer)
+        for aq in a.questions.select_related("version")
+    }
     attempts.attempt_save_answers(attempt_id=a.pk, user=cast.member_a_user, answers=answers)
     attempts.attempt_submit(attempt_id=a.pk, user=cast.member_a_user)
     points_convert()
-    assert {e.kind: e.points for e in PointsEntry.objects.filter(member=cast.member_a)} == {"exams.passed": Decimal("5.00")}
+    assert {e.kind: e.points for e in PointsEntry.objects.filter(member=cast.member_a)} == {
+        "exams.passed": Decimal("5.00")
+    }

@@ -43,20 +43,64 @@ def exam_world(transactional_db, django_db_serialized_rollback):
     bank = bank_create(org=group, name="党章党规题库", acting_user=committee)
     stems = ["党的最高理想和最终目标是什么？", "中国共产党的根本宗旨是？", "党的思想路线是？", "党员的党龄从何时算起？"]
     for i, stem in enumerate(stems):
-        add_question(bank, committee, type="single", stem=stem, options=["实现共产主义", "全心全意为人民服务", "实事求是", "预备期满转为正式党员之日"],
-                     answer="ABCD"[i], difficulty=i % 3 + 1, knowledge_points="党章总纲" if i < 2 else "党员义务")
-    add_question(bank, committee, type="multiple", stem="“三会一课”中的“三会”包括？", options=["支部党员大会", "支部委员会", "党小组会", "职工代表大会"],
-                 answer="ABC", knowledge_points="组织生活")
-    add_question(bank, committee, type="judge", stem="预备党员有表决权、选举权和被选举权。", answer="错", knowledge_points="党员义务")
-    add_question(bank, committee, type="blank", stem="中国共产党是中国____的先锋队。", answer="工人阶级|中国工人阶级", knowledge_points="党章总纲")
-    rules = [papers.RuleSpec(type="single", count=4, points=Decimal(10)), papers.RuleSpec(type="multiple", count=1, points=Decimal(20)),
-             papers.RuleSpec(type="judge", count=1, points=Decimal(20)), papers.RuleSpec(type="blank", count=1, points=Decimal(20))]
+        add_question(
+            bank,
+            committee,
+            type="single",
+            stem=stem,
+            options=["实现共产主义", "全心全意为人民服务", "实事求是", "预备期满转为正式党员之日"],
+            answer="ABCD"[i],
+            difficulty=i % 3 + 1,
+            knowledge_points="党章总纲" if i < 2 else "党员义务",
+        )
+    add_question(
+        bank,
+        committee,
+        type="multiple",
+        stem="“三会一课”中的“三会”包括？",
+        options=["支部党员大会", "支部委员会", "党小组会", "职工代表大会"],
+        answer="ABC",
+        knowledge_points="组织生活",
+    )
+    add_question(
+        bank,
+        committee,
+        type="judge",
+        stem="预备党员有表决权、选举权和被选举权。",
+        answer="错",
+        knowledge_points="党员义务",
+    )
+    add_question(
+        bank,
+        committee,
+        type="blank",
+        stem="中国共产党是中国____的先锋队。",
+        answer="工人阶级|中国工人阶级",
+        knowledge_points="党章总纲",
+    )
+    rules = [
+        papers.RuleSpec(type="single", count=4, points=Decimal(10)),
+        papers.RuleSpec(type="multiple", count=1, points=Decimal(20)),
+        papers.RuleSpec(type="judge", count=1, points=Decimal(20)),
+        papers.RuleSpec(type="blank", count=1, points=Decimal(20)),
+    ]
     paper = papers.paper_save_random(bank=bank, org=group, name="党章知识测试卷", rules=rules, acting_user=committee)
     now = timezone.now()
-    exam = services.exam_publish(exam=services.exam_save(
-        org=group, paper=paper, acting_user=committee, title="2026年党章党规知识测试", opens_at=now - dt.timedelta(hours=1),
-        closes_at=now + dt.timedelta(days=2), time_limit_minutes=30, review_policy="after_submit", multiple_partial="half"),
-        acting_user=committee, notify_members=False)
+    exam = services.exam_publish(
+        exam=services.exam_save(
+            org=group,
+            paper=paper,
+            acting_user=committee,
+            title="2026年党章党规知识测试",
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + dt.timedelta(days=2),
+            time_limit_minutes=30,
+            review_policy="after_submit",
+            multiple_partial="half",
+        ),
+        acting_user=committee,
+        notify_members=False,
+    )
     # Earlier takers across the branches, so that the analysis has something to show.
     rng = random.Random(7)
     for n in range(24):
@@ -114,7 +158,9 @@ def test_member_takes_a_timed_exam_loses_the_connection_resumes_and_submits(exam
     page.get_by_test_id("resume").click()
     expect(page).to_have_url(re.compile(rf"/exams/attempts/{attempt.pk}/$"))
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
-    page.wait_for_function(f"() => !localStorage.getItem('dangjian-exam-{attempt.pk}') || localStorage.getItem('dangjian-exam-{attempt.pk}') === '{{}}'")
+    page.wait_for_function(
+        f"() => !localStorage.getItem('dangjian-exam-{attempt.pk}') || localStorage.getItem('dangjian-exam-{attempt.pk}') === '{{}}'"
+    )
     attempt.refresh_from_db()
     assert len(attempt.answers) == 2
 

@@ -19,18 +19,36 @@ from .conftest import bearer
 
 @pytest.fixture
 def weekly(cast, random_paper):
-    return competitions.competition_save(org=cast.company_a, acting_user=cast.committee, title="党章周赛", kind="recurring", recurrence="weekly",
-                                         paper=random_paper, time_limit_minutes=10)
+    return competitions.competition_save(
+        org=cast.company_a,
+        acting_user=cast.committee,
+        title="党章周赛",
+        kind="recurring",
+        recurrence="weekly",
+        paper=random_paper,
+        time_limit_minutes=10,
+    )
 
 
 @pytest.fixture
 def challenge(cast, bank):
-    return competitions.competition_save(org=cast.company_a, acting_user=cast.committee, title="挑战答题", kind="challenge", bank=bank,
-                                         seconds_per_question=30)
+    return competitions.competition_save(
+        org=cast.company_a,
+        acting_user=cast.committee,
+        title="挑战答题",
+        kind="challenge",
+        bank=bank,
+        seconds_per_question=30,
+    )
 
 
 def right_answer(version):
-    return {"single": version.answer, "multiple": version.answer, "judge": True, "blank": version.answer[0][0] if version.type == "blank" else None}[version.type]
+    return {
+        "single": version.answer,
+        "multiple": version.answer,
+        "judge": True,
+        "blank": version.answer[0][0] if version.type == "blank" else None,
+    }[version.type]
 
 
 def test_period_bounds_in_local_time():
@@ -45,7 +63,11 @@ def test_period_bounds_in_local_time():
 
 def test_recurring_rounds_are_one_exam_per_period(cast, weekly):
     first = competitions.competition_round(weekly)
-    assert competitions.competition_round(weekly).pk == first.pk and first.status == Exam.Status.PUBLISHED and first.attempts_allowed == 1
+    assert (
+        competitions.competition_round(weekly).pk == first.pk
+        and first.status == Exam.Status.PUBLISHED
+        and first.attempts_allowed == 1
+    )
     later = competitions.competition_round(weekly, timezone.now() + dt.timedelta(days=7))
     assert later.pk != first.pk and Exam.objects.filter(competition=weekly).count() == 2
     assert competitions.rounds_ensure() == 1
@@ -74,9 +96,16 @@ def test_branch_board_ranks_and_person_board_is_off_by_default(cast, weekly, mem
 
 def test_challenge_runs_until_the_first_mistake(cast, challenge):
     run = competitions.challenge_start(competition=challenge, user=cast.member_a_user, rng=random.Random(2))
-    assert run.current_version is not None and competitions.challenge_question(run).as_api().keys() == {"id", "type", "stem", "options"}
+    assert run.current_version is not None and competitions.challenge_question(run).as_api().keys() == {
+        "id",
+        "type",
+        "stem",
+        "options",
+    }
     for _ in range(3):
-        run, right = competitions.challenge_answer(competition=challenge, user=cast.member_a_user, response=right_answer(run.current_version))
+        run, right = competitions.challenge_answer(
+            competition=challenge, user=cast.member_a_user, response=right_answer(run.current_version)
+        )
         assert right
     run, right = competitions.challenge_answer(competition=challenge, user=cast.member_a_user, response="wrong")
     assert not right and run.status == "ended" and run.ended_by == "wrong" and run.streak == 3
@@ -89,7 +118,9 @@ def test_challenge_timeout_and_scope(cast, challenge, member_b_user, monkeypatch
     run = competitions.challenge_start(competition=challenge, user=cast.member_a_user)
     later = timezone.now() + dt.timedelta(seconds=challenge.seconds_per_question + 5)
     monkeypatch.setattr(timezone, "now", lambda: later)
-    run, right = competitions.challenge_answer(competition=challenge, user=cast.member_a_user, response=right_answer(run.current_version))
+    run, right = competitions.challenge_answer(
+        competition=challenge, user=cast.member_a_user, response=right_answer(run.current_version)
+    )
     assert not right and run.ended_by == "timeout"
     with pytest.raises(Http404):
         competitions.challenge_start(competition=challenge, user=member_b_user)
@@ -102,7 +133,9 @@ def test_challenge_board_is_ranked_in_sql(cast, challenge):
             make_member(cast.branch_a, user=user)
         run = competitions.challenge_start(competition=challenge, user=user)
         for _ in range(streak):
-            run, _r = competitions.challenge_answer(competition=challenge, user=user, response=right_answer(run.current_version))
+            run, _r = competitions.challenge_answer(
+                competition=challenge, user=user, response=right_answer(run.current_version)
+            )
         competitions.challenge_answer(competition=challenge, user=user, response="wrong")
     board = competitions.branch_board(challenge)
     assert [(b["name"], b["players"], b["value"], b["rank"]) for b in board] == [("甲公司第一党支部", 2, 1.0, 1)]
@@ -111,24 +144,46 @@ def test_challenge_board_is_ranked_in_sql(cast, challenge):
 def test_competition_screens(client, cast, weekly, challenge, member_b_user):
     login(client, cast.member_a_user)
     page = client.get(f"/exams/competitions/{weekly.pk}/")
-    assert page.status_code == 200 and 'data-testid="my-competition"' in page.content.decode() and 'data-testid="person-board"' not in page.content.decode()
+    assert (
+        page.status_code == 200
+        and 'data-testid="my-competition"' in page.content.decode()
+        and 'data-testid="person-board"' not in page.content.decode()
+    )
     assert client.get(f"/exams/competitions/{challenge.pk}/challenge/").status_code == 200
     started = client.post(f"/exams/competitions/{challenge.pk}/challenge/", {"action": "start"}, HTTP_HX_REQUEST="true")
     assert started.status_code == 200 and 'name="answer"' in started.content.decode()
     answered = client.post(f"/exams/competitions/{challenge.pk}/challenge/", {"type": "single", "answer": "nonsense"})
     assert answered.status_code == 200
-    assert client.post(f"/exams/competitions/{weekly.pk}/challenge/", {"action": "start"}).status_code == 404  # not a challenge
+    assert (
+        client.post(f"/exams/competitions/{weekly.pk}/challenge/", {"action": "start"}).status_code == 404
+    )  # not a challenge
     login(client, member_b_user)
     assert client.get(f"/exams/competitions/{weekly.pk}/").status_code == 404
     assert client.post(f"/exams/competitions/{challenge.pk}/challenge/", {"action": "start"}).status_code == 404
     login(client, cast.secretary_a)
     assert client.get(f"/exams/competitions/{weekly.pk}/edit/").status_code == 404  # Company A's, not the branch's
     login(client, cast.committee)
-    bad = client.post("/exams/competitions/new/", {"title": "月赛", "org": cast.company_a.pk, "kind": "recurring", "seconds_per_question": 30})
+    bad = client.post(
+        "/exams/competitions/new/",
+        {"title": "月赛", "org": cast.company_a.pk, "kind": "recurring", "seconds_per_question": 30},
+    )
     assert bad.status_code == 400 and "recurrence" in bad.context["form"].errors
-    assert client.post(f"/exams/competitions/{weekly.pk}/edit/", {"title": "党章周赛", "org": cast.company_a.pk, "kind": "recurring", "recurrence": "weekly",
-                                                                  "paper": weekly.paper_id, "seconds_per_question": 30, "person_leaderboard": "on",
-                                                                  "is_active": "on"}).status_code == 302
+    assert (
+        client.post(
+            f"/exams/competitions/{weekly.pk}/edit/",
+            {
+                "title": "党章周赛",
+                "org": cast.company_a.pk,
+                "kind": "recurring",
+                "recurrence": "weekly",
+                "paper": weekly.paper_id,
+                "seconds_per_question": 30,
+                "person_leaderboard": "on",
+                "is_active": "on",
+            },
+        ).status_code
+        == 302
+    )
     weekly.refresh_from_db()
     assert weekly.person_leaderboard
 

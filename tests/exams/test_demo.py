@@ -13,7 +13,17 @@ from dangjian.points.models import PointsEntry
 
 
 def test_seed_demo_gives_the_demo_member_an_open_exam_history_and_points(db):
-    call_command("seed_demo", "--members", "300", "--seed", "3", "--today", dt.date.today().isoformat(), "--no-progress", stdout=io.StringIO())
+    call_command(
+        "seed_demo",
+        "--members",
+        "300",
+        "--seed",
+        "3",
+        "--today",
+        dt.date.today().isoformat(),
+        "--no-progress",
+        stdout=io.StringIO(),
+    )
     member = User.objects.get(username="member").member
     open_exams = my_open_exams(member)
     assert len(open_exams) == 1 and eligible(open_exams[0], member)

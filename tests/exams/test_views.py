@@ -79,25 +79,80 @@ def test_organiser_builds_a_bank_paper_and_exam_through_the_screens(client, cast
     bank = QuestionBank.objects.get()
     assert created.status_code == 302 and bank.org == cast.branch_a
     for i in range(3):
-        added = client.post(f"/exams/banks/{bank.pk}/questions/new/", {"type": "single", "stem": f"题{i}", "options": "甲\n乙\n丙", "answer": "B",
-                                                                      "difficulty": 2, "category": "党章"})
+        added = client.post(
+            f"/exams/banks/{bank.pk}/questions/new/",
+            {
+                "type": "single",
+                "stem": f"题{i}",
+                "options": "甲\n乙\n丙",
+                "answer": "B",
+                "difficulty": 2,
+                "category": "党章",
+            },
+        )
         assert added.status_code == 302
-    bad = client.post(f"/exams/banks/{bank.pk}/questions/new/", {"type": "single", "stem": "x", "options": "甲", "answer": "B", "difficulty": 2})
+    bad = client.post(
+        f"/exams/banks/{bank.pk}/questions/new/",
+        {"type": "single", "stem": "x", "options": "甲", "answer": "B", "difficulty": 2},
+    )
     assert bad.status_code == 400 and "options" in bad.context["form"].errors
-    refused = client.post("/exams/papers/new/", {"bank": bank.pk, "name": "卷", "org": cast.branch_a.pk, "kind": "random", "r0-type": "single", "r0-count": 5,
-                                                 "r0-difficulty_min": 1, "r0-difficulty_max": 5, "r0-points": "2"})
+    refused = client.post(
+        "/exams/papers/new/",
+        {
+            "bank": bank.pk,
+            "name": "卷",
+            "org": cast.branch_a.pk,
+            "kind": "random",
+            "r0-type": "single",
+            "r0-count": 5,
+            "r0-difficulty_min": 1,
+            "r0-difficulty_max": 5,
+            "r0-points": "2",
+        },
+    )
     assert refused.status_code == 400 and not Paper.objects.exists()
     assert "needs 5" in str(refused.context["form"].non_field_errors()) or refused.context["form"].errors
-    saved = client.post("/exams/papers/new/", {"bank": bank.pk, "name": "卷", "org": cast.branch_a.pk, "kind": "random", "shuffle_questions": "on",
-                                               "r0-type": "single", "r0-count": 3, "r0-difficulty_min": 1, "r0-difficulty_max": 5, "r0-points": "2"})
+    saved = client.post(
+        "/exams/papers/new/",
+        {
+            "bank": bank.pk,
+            "name": "卷",
+            "org": cast.branch_a.pk,
+            "kind": "random",
+            "shuffle_questions": "on",
+            "r0-type": "single",
+            "r0-count": 3,
+            "r0-difficulty_min": 1,
+            "r0-difficulty_max": 5,
+            "r0-points": "2",
+        },
+    )
     paper = Paper.objects.get()
     assert saved.status_code == 302 and paper.max_score == 6
     now = timezone.localtime()
-    exam_form = {"title": "支部测验", "org": cast.branch_a.pk, "paper": paper.pk, "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
-                 "closes_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "time_limit_minutes": 20, "attempts_allowed": 1,
-                 "pass_percent": "60", "grading_method": "highest", "review_policy": "after_close", "multiple_partial": "none", "on_timeout": "submit",
-                 "audience_statuses": ["full", "probationary"]}
-    bad_exam = client.post("/exams/new/", exam_form | {"closes_at": now.strftime("%Y-%m-%dT%H:%M"), "opens_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")})
+    exam_form = {
+        "title": "支部测验",
+        "org": cast.branch_a.pk,
+        "paper": paper.pk,
+        "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "time_limit_minutes": 20,
+        "attempts_allowed": 1,
+        "pass_percent": "60",
+        "grading_method": "highest",
+        "review_policy": "after_close",
+        "multiple_partial": "none",
+        "on_timeout": "submit",
+        "audience_statuses": ["full", "probationary"],
+    }
+    bad_exam = client.post(
+        "/exams/new/",
+        exam_form
+        | {
+            "closes_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "opens_at": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
     assert bad_exam.status_code == 400 and "closes_at" in bad_exam.context["form"].errors and not Exam.objects.exists()
     made = client.post("/exams/new/", exam_form)
     exam = Exam.objects.get()
@@ -145,7 +200,9 @@ def test_analysis_screen_and_export(client, cast, exam):
     assert page.status_code == 200 and 'data-testid="items"' in html and 'data-testid="distribution"' in html
     export = client.get(f"/exams/{exam.pk}/analysis/", {"format": "xlsx"})
     assert export.status_code == 200 and export.content[:2] == b"PK"
-    assert {"Summary", "Questions"} <= set(load_workbook(io.BytesIO(export.content)).sheetnames) or len(load_workbook(io.BytesIO(export.content)).sheetnames) == 5
+    assert {"Summary", "Questions"} <= set(load_workbook(io.BytesIO(export.content)).sheetnames) or len(
+        load_workbook(io.BytesIO(export.content)).sheetnames
+    ) == 5
     login(client, cast.secretary_a)  # governs Branch A below the exam's org: sees the analysis of Branch A's attempts
     assert client.get(f"/exams/{exam.pk}/analysis/").status_code == 200
 
@@ -154,8 +211,14 @@ def test_analysis_screen_and_export(client, cast, exam):
 def test_list_screens_run_a_bounded_number_of_queries(client, cast, random_paper, django_assert_max_num_queries, n):
     now = timezone.now()
     for i in range(n):
-        e = services.exam_save(org=cast.company_a, paper=random_paper, acting_user=cast.committee, title=f"考试{i}", opens_at=now - dt.timedelta(minutes=1),
-                               closes_at=now + dt.timedelta(days=1))
+        e = services.exam_save(
+            org=cast.company_a,
+            paper=random_paper,
+            acting_user=cast.committee,
+            title=f"考试{i}",
+            opens_at=now - dt.timedelta(minutes=1),
+            closes_at=now + dt.timedelta(days=1),
+        )
         services.exam_publish(exam=e, acting_user=cast.committee, notify_members=False)
     login(client, cast.member_a_user)
     with django_assert_max_num_queries(16):
@@ -173,7 +236,11 @@ def test_bank_page_queries_do_not_grow_with_questions(client, cast, bank, django
     login(client, cast.committee)
     with django_assert_max_num_queries(16):
         response = client.get(f"/exams/banks/{bank.pk}/")
-    assert response.status_code == 200 and len(re.findall(r"/exams/questions/\d+/\"", response.content.decode())) == Question.objects.filter(bank=bank).count()
+    assert (
+        response.status_code == 200
+        and len(re.findall(r"/exams/questions/\d+/\"", response.content.decode()))
+        == Question.objects.filter(bank=bank).count()
+    )
     filtered = client.get(f"/exams/banks/{bank.pk}/", {"type": "judge", "category": "abc", "q": "判断", "page": "x"})
     assert filtered.status_code == 200
 

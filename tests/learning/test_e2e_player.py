@@ -34,8 +34,13 @@ def test_member_plays_leaves_and_resumes_on_another_device(e2e_cast, new_page, s
     settings.LEARNING_HEARTBEAT_SECONDS = 1
     reviewer = UserFactory(username="reviewer")
     grant(reviewer, e2e_cast.group, "committee_admin")
-    audio = services.resource_save(acting_user=e2e_cast.committee, org=e2e_cast.group, kind="audio", title="党章朗读（第一章）",
-                                   upload=SimpleUploadedFile("charter.wav", wav_bytes(60)))
+    audio = services.resource_save(
+        acting_user=e2e_cast.committee,
+        org=e2e_cast.group,
+        kind="audio",
+        title="党章朗读（第一章）",
+        upload=SimpleUploadedFile("charter.wav", wav_bytes(60)),
+    )
     services.shared_submit(item=audio, acting_user=e2e_cast.committee)
     services.shared_review(item=audio, approve=True, acting_user=reviewer)
 
@@ -48,7 +53,9 @@ def test_member_plays_leaves_and_resumes_on_another_device(e2e_cast, new_page, s
     phone.evaluate("document.querySelector('audio').play()")
     phone.wait_for_timeout(4500)
     phone.evaluate("document.querySelector('audio').pause()")
-    progress = _wait_for(lambda: StudyProgress.objects.filter(member=e2e_cast.member_a, resource=audio, position__gt=3).first())
+    progress = _wait_for(
+        lambda: StudyProgress.objects.filter(member=e2e_cast.member_a, resource=audio, position__gt=3).first()
+    )
     assert progress.study_ms >= 2000  # credited: it played while visible
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(phone, tmp_path, "resource-phone")
@@ -56,6 +63,8 @@ def test_member_plays_leaves_and_resumes_on_another_device(e2e_cast, new_page, s
     other_device = new_page(PHONE)
     log_in(other_device, "member_a", e2e_cast.password)
     other_device.goto(f"/learning/resources/{audio.pk}/")
-    other_device.wait_for_function("document.querySelector('audio').readyState >= 1 && document.querySelector('audio').currentTime > 0")
+    other_device.wait_for_function(
+        "document.querySelector('audio').readyState >= 1 && document.querySelector('audio').currentTime > 0"
+    )
     resumed = other_device.evaluate("document.querySelector('audio').currentTime")
     assert abs(resumed - progress.position) < 1.0

@@ -19,7 +19,10 @@ def test_weak_exam_knowledge_points_come_first_with_their_reason(lib, monkeypatc
     hidden = make_resource(lib, org=lib.branch_b, user=lib.secretary_b, title="乙支部纪律学习", dimension="ethics")
     hidden.knowledge_points.add(kp)
     # GIVEN the exams module finds the member weakest on 党的纪律 (its mastery is tested in tests/exams)
-    monkeypatch.setattr("dangjian.exams.analysis.weak_knowledge_points", lambda member_id, limit=3: [{"kp": "党的纪律", "mastery": 40.0}])
+    monkeypatch.setattr(
+        "dangjian.exams.analysis.weak_knowledge_points",
+        lambda member_id, limit=3: [{"kp": "党的纪律", "mastery": 40.0}],
+    )
     recs = rec.recommend(lib.member_a_user, limit=10)
     assert recs[0].resource.pk == lesson.pk and "党的纪律" in recs[0].reason
     assert hidden.pk not in [r.resource.pk for r in recs]  # never what the member cannot see

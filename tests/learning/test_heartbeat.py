@@ -14,8 +14,14 @@ T0 = 1_800_000_000_000  # server clock in ms; tests pass it explicitly
 
 
 def beat(cast, resource, at_s, position, playing=True, visible=True, member=None):
-    return heartbeat_record(member=member or cast.member_a, resource=resource, position=position, playing=playing,
-                            visible=visible, now_ms=T0 + int(at_s * 1000))
+    return heartbeat_record(
+        member=member or cast.member_a,
+        resource=resource,
+        position=position,
+        playing=playing,
+        visible=visible,
+        now_ms=T0 + int(at_s * 1000),
+    )
 
 
 def watch(cast, resource, start_s, until_s, step=15, offset=0.0, member=None):
@@ -96,9 +102,18 @@ def test_clock_skew_client_time_is_ignored(client, lib, monkeypatch):
     login(client, lib.member_a_user)
     now = [T0]
     monkeypatch.setattr(studytime, "_now_ms", lambda: now[0])
-    body = {"resource": lib.video.pk, "position": 0, "playing": True, "visible": True, "client_time": "2099-01-01T00:00:00Z",
-            "elapsed": 3600}
-    assert client.post("/api/v1/learning/heartbeat", body, content_type="application/json").json() == {"credited_seconds": 0, "total_seconds": 0}
+    body = {
+        "resource": lib.video.pk,
+        "position": 0,
+        "playing": True,
+        "visible": True,
+        "client_time": "2099-01-01T00:00:00Z",
+        "elapsed": 3600,
+    }
+    assert client.post("/api/v1/learning/heartbeat", body, content_type="application/json").json() == {
+        "credited_seconds": 0,
+        "total_seconds": 0,
+    }
     now[0] += 15_000
     body["position"] = 15
     answer = client.post("/api/v1/learning/heartbeat", body, content_type="application/json").json()
@@ -143,11 +158,17 @@ def test_resume_position_on_another_device(client, lib):
 
 def test_a_member_who_cannot_see_the_resource_gets_404_and_nothing_is_written(client, lib):
     login(client, lib.member_a_user)
-    response = client.post("/api/v1/learning/heartbeat", {"resource": lib.b_only.pk, "position": 1, "playing": True, "visible": True},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/learning/heartbeat",
+        {"resource": lib.b_only.pk, "position": 1, "playing": True, "visible": True},
+        content_type="application/json",
+    )
     assert response.status_code == 404 and response.json()["detail"]
-    missing = client.post("/api/v1/learning/heartbeat", {"resource": 10**9, "position": 1, "playing": True, "visible": True},
-                          content_type="application/json")
+    missing = client.post(
+        "/api/v1/learning/heartbeat",
+        {"resource": 10**9, "position": 1, "playing": True, "visible": True},
+        content_type="application/json",
+    )
     assert missing.status_code == 404
     assert not StudySession.objects.exists() and not StudyProgress.objects.exists()
 
@@ -155,19 +176,25 @@ def test_a_member_who_cannot_see_the_resource_gets_404_and_nothing_is_written(cl
 def test_a_draft_and_a_user_without_member_record_get_404(client, lib):
     employee = UserFactory(username="staff")
     login(client, employee)
-    r = client.post("/api/v1/learning/heartbeat", {"resource": lib.charter.pk, "position": 0, "playing": True, "visible": True},
-                    content_type="application/json")
+    r = client.post(
+        "/api/v1/learning/heartbeat",
+        {"resource": lib.charter.pk, "position": 0, "playing": True, "visible": True},
+        content_type="application/json",
+    )
     assert r.status_code == 404
     assert not StudySession.objects.exists()
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"resource": 1, "position": -5, "playing": True, "visible": True}, "position"),
-    ({"resource": 1, "position": "abc", "playing": True, "visible": True}, "position"),
-    ({"resource": 1, "position": 3, "playing": "maybe", "visible": True}, "playing"),
-    ({"resource": 1, "position": 3, "playing": True}, "visible"),
-    ({"resource": "x", "position": 3, "playing": True, "visible": True}, "resource"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"resource": 1, "position": -5, "playing": True, "visible": True}, "position"),
+        ({"resource": 1, "position": "abc", "playing": True, "visible": True}, "position"),
+        ({"resource": 1, "position": 3, "playing": "maybe", "visible": True}, "playing"),
+        ({"resource": 1, "position": 3, "playing": True}, "visible"),
+        ({"resource": "x", "position": 3, "playing": True, "visible": True}, "resource"),
+    ],
+)
 def test_bad_heartbeat_names_the_field(client, lib, body, field):
     login(client, lib.member_a_user)
     r = client.post("/api/v1/learning/heartbeat", body, content_type="application/json")
@@ -177,8 +204,11 @@ def test_bad_heartbeat_names_the_field(client, lib, body, field):
 
 
 def test_unauthenticated_heartbeat_is_401(client, lib):
-    r = client.post("/api/v1/learning/heartbeat", {"resource": lib.video.pk, "position": 0, "playing": True, "visible": True},
-                    content_type="application/json")
+    r = client.post(
+        "/api/v1/learning/heartbeat",
+        {"resource": lib.video.pk, "position": 0, "playing": True, "visible": True},
+        content_type="application/json",
+    )
     assert r.status_code == 401
 
 

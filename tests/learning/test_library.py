@@ -16,43 +16,78 @@ from .conftest import PDF, make_resource, mp4_bytes, pptx_bytes, publish, wav_by
 
 
 def test_article_html_is_sanitised_on_save(cast):
-    r = services.resource_save(acting_user=cast.secretary_a, org=cast.branch_a, kind="article", title="安全的正文",
-                               body='<p onclick="steal()">正文<script>alert(1)</script><a href="javascript:alert(2)">链接</a>'
-                                    '<img src="x.png" onerror="y()"><style>p{}</style><iframe src="//evil"></iframe></p>')
+    r = services.resource_save(
+        acting_user=cast.secretary_a,
+        org=cast.branch_a,
+        kind="article",
+        title="安全的正文",
+        body='<p onclick="steal()">正文<script>alert(1)</script><a href="javascript:alert(2)">链接</a>'
+        '<img src="x.png" onerror="y()"><style>p{}</style><iframe src="//evil"></iframe></p>',
+    )
     assert "<script" not in r.body and "onclick" not in r.body and "javascript:" not in r.body
     assert "onerror" not in r.body and "<iframe" not in r.body and "<style" not in r.body
     assert "<p>正文" in r.body and 'src="x.png"' in r.body
     assert r.duration >= 60  # an estimated reading time
 
 
-@pytest.mark.parametrize(("kind", "name", "data", "content_type", "duration"), [
-    ("video", "a.mp4", mp4_bytes(754), "video/mp4", 754),
-    ("video", "a.webm", b"\x1a\x45\xdf\xa3" + b"\x00" * 40, "video/webm", None),
-    ("audio", "a.wav", wav_bytes(3.0), "audio/wav", 3),
-    ("audio", "a.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 100, "audio/mpeg", None),
-    ("pdf", "a.pdf", PDF, "application/pdf", 120),
-    ("slides", "a.pptx", pptx_bytes(4), "application/vnd.openxmlformats-officedocument.presentationml.presentation", 240),
-])
+@pytest.mark.parametrize(
+    ("kind", "name", "data", "content_type", "duration"),
+    [
+        ("video", "a.mp4", mp4_bytes(754), "video/mp4", 754),
+        ("video", "a.webm", b"\x1a\x45\xdf\xa3" + b"\x00" * 40, "video/webm", None),
+        ("audio", "a.wav", wav_bytes(3.0), "audio/wav", 3),
+        (
+            "audio",
+            "a.mp3",
+            b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 100,
+            "audio/mpeg",
+            None,
+        ),
+        ("pdf", "a.pdf", PDF, "application/pdf", 120),
+        (
+            "slides",
+            "a.pptx",
+            pptx_bytes(4),
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            240,
+        ),
+    ],
+)
 def test_uploads_are_recognised_by_content(cast, kind, name, data, content_type, duration):
-    r = services.resource_save(acting_user=cast.secretary_a, org=cast.branch_a, kind=kind, title="文件", duration=duration or 300,
-                               upload=SimpleUploadedFile(name, data))
+    r = services.resource_save(
+        acting_user=cast.secretary_a,
+        org=cast.branch_a,
+        kind=kind,
+        title="文件",
+        duration=duration or 300,
+        upload=SimpleUploadedFile(name, data),
+    )
     assert r.content_type == content_type and r.size == len(data)
     if duration:
         assert r.duration == duration
     assert r.file.path.startswith(str(r.file.storage.location))
 
 
-@pytest.mark.parametrize(("kind", "data"), [
-    ("video", b"MZ\x90\x00 this is a windows program, not a video" * 2),
-    ("video", b"%PDF-1.4 not a video at all, but long enough"),
-    ("pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
-    ("slides", b"PK\x03\x04" + b"\x00" * 40),  # a zip, but not a presentation (and damaged)
-    ("audio", b"\x00" * 8),  # too short to be anything
-])
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [
+        ("video", b"MZ\x90\x00 this is a windows program, not a video" * 2),
+        ("video", b"%PDF-1.4 not a video at all, but long enough"),
+        ("pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
+        ("slides", b"PK\x03\x04" + b"\x00" * 40),  # a zip, but not a presentation (and damaged)
+        ("audio", b"\x00" * 8),  # too short to be anything
+    ],
+)
 def test_corrupt_or_wrong_uploads_are_refused_and_nothing_is_written(cast, kind, data, private_media):
     with pytest.raises(DomainError) as exc:
-        services.resource_save(acting_user=cast.secretary_a, org=cast.branch_a, kind=kind, title="坏文件", duration=60,
-                               upload=SimpleUploadedFile("x.bin", data))
+        services.resource_save(
+            acting_user=cast.secretary_a,
+            org=cast.branch_a,
+            kind=kind,
+            title="坏文件",
+            duration=60,
+            upload=SimpleUploadedFile("x.bin", data),
+        )
     assert exc.value.errors[0]["field"] == "file"
     assert not Resource.objects.exists()
     assert not private_media.exists() or not any(private_media.rglob("*.*"))
@@ -61,21 +96,33 @@ def test_corrupt_or_wrong_uploads_are_refused_and_nothing_is_written(cast, kind,
 def test_oversized_upload_is_refused(cast, settings):
     settings.MAX_UPLOAD_MB = 1
     with pytest.raises(DomainError) as exc:
-        services.resource_save(acting_user=cast.secretary_a, org=cast.branch_a, kind="video", title="太大",
-                               upload=SimpleUploadedFile("big.mp4", mp4_bytes(10) + b"\x00" * (1024 * 1024)))
+        services.resource_save(
+            acting_user=cast.secretary_a,
+            org=cast.branch_a,
+            kind="video",
+            title="太大",
+            upload=SimpleUploadedFile("big.mp4", mp4_bytes(10) + b"\x00" * (1024 * 1024)),
+        )
     assert exc.value.errors[0]["field"] == "file" and "1 MB" in exc.value.message
     assert not Resource.objects.exists()
 
 
 def test_media_without_a_readable_length_needs_one(cast):
     with pytest.raises(DomainError) as exc:
-        services.resource_save(acting_user=cast.secretary_a, org=cast.branch_a, kind="video", title="WebM",
-                               upload=SimpleUploadedFile("a.webm", b"\x1a\x45\xdf\xa3" + b"\x00" * 40))
+        services.resource_save(
+            acting_user=cast.secretary_a,
+            org=cast.branch_a,
+            kind="video",
+            title="WebM",
+            upload=SimpleUploadedFile("a.webm", b"\x1a\x45\xdf\xa3" + b"\x00" * 40),
+        )
     assert exc.value.errors[0]["field"] == "duration"
 
 
 def test_review_flow_and_sharing_down_the_tree(cast):
-    r = services.resource_save(acting_user=cast.secretary_a, org=cast.branch_a, kind="article", title="支部学习材料", body="<p>正文正文</p>")
+    r = services.resource_save(
+        acting_user=cast.secretary_a, org=cast.branch_a, kind="article", title="支部学习材料", body="<p>正文正文</p>"
+    )
     assert not resources_for_study(cast.member_a_user).filter(pk=r.pk).exists()  # a draft
     services.shared_submit(item=r, acting_user=cast.secretary_a)
     with pytest.raises(DomainError):  # a secretary does not review
@@ -92,8 +139,14 @@ def test_review_flow_and_sharing_down_the_tree(cast):
 def test_group_wide_sharing_needs_the_group_committee(cast):
     company_admin = cast.outsider
     grant(company_admin, cast.company_a, "committee_admin")
-    r = services.resource_save(acting_user=cast.secretary_a, org=cast.branch_a, kind="article", title="好课程", body="<p>正文</p>",
-                               group_wide=True)
+    r = services.resource_save(
+        acting_user=cast.secretary_a,
+        org=cast.branch_a,
+        kind="article",
+        title="好课程",
+        body="<p>正文</p>",
+        group_wide=True,
+    )
     services.shared_submit(item=r, acting_user=cast.secretary_a)
     with pytest.raises(DomainError) as exc:
         services.shared_review(item=r, approve=True, acting_user=company_admin)
@@ -103,7 +156,9 @@ def test_group_wide_sharing_needs_the_group_committee(cast):
 
 
 def test_the_author_does_not_review_their_own(cast):
-    r = services.resource_save(acting_user=cast.committee, org=cast.group, kind="article", title="自审", body="<p>正文</p>")
+    r = services.resource_save(
+        acting_user=cast.committee, org=cast.group, kind="article", title="自审", body="<p>正文</p>"
+    )
     services.shared_submit(item=r, acting_user=cast.committee)
     with pytest.raises(DomainError):
         services.shared_review(item=r, approve=True, acting_user=cast.committee)
@@ -153,16 +208,33 @@ def test_resource_pages_of_another_branch_are_404(client, lib):
 
 def test_upload_through_the_form_checks_content(client, cast):
     login(client, cast.secretary_a)
-    bad = client.post("/learning/resources/new/", {"org": cast.branch_a.pk, "kind": "video", "title": "视频",
-                                                    "file": SimpleUploadedFile("v.mp4", b"MZ" + b"\x00" * 100)})
+    bad = client.post(
+        "/learning/resources/new/",
+        {
+            "org": cast.branch_a.pk,
+            "kind": "video",
+            "title": "视频",
+            "file": SimpleUploadedFile("v.mp4", b"MZ" + b"\x00" * 100),
+        },
+    )
     assert bad.status_code == 400 and "file" in bad.context["form"].errors
     assert not Resource.objects.exists()
     missing = client.post("/learning/resources/new/", {"org": cast.branch_a.pk, "kind": "article", "title": ""})
     assert missing.status_code == 400 and "title" in missing.context["form"].errors
-    other = client.post("/learning/resources/new/", {"org": cast.branch_b.pk, "kind": "article", "title": "x", "body": "<p>x</p>"})
+    other = client.post(
+        "/learning/resources/new/", {"org": cast.branch_b.pk, "kind": "article", "title": "x", "body": "<p>x</p>"}
+    )
     assert other.status_code == 400 and "org" in other.context["form"].errors
-    ok = client.post("/learning/resources/new/", {"org": cast.branch_a.pk, "kind": "video", "title": "视频", "target_roles": ["member"],
-                                                   "file": SimpleUploadedFile("v.mp4", mp4_bytes(90))})
+    ok = client.post(
+        "/learning/resources/new/",
+        {
+            "org": cast.branch_a.pk,
+            "kind": "video",
+            "title": "视频",
+            "target_roles": ["member"],
+            "file": SimpleUploadedFile("v.mp4", mp4_bytes(90)),
+        },
+    )
     assert ok.status_code == 302
     assert Resource.objects.get().duration == 90
 
@@ -175,7 +247,9 @@ def test_member_cannot_open_the_authoring_screens(client, lib):
 
 
 def test_reviewer_publishes_through_the_screen_and_a_refusal_is_400(client, cast):
-    r = services.resource_save(acting_user=cast.secretary_a, org=cast.branch_a, kind="article", title="待审", body="<p>正文</p>")
+    r = services.resource_save(
+        acting_user=cast.secretary_a, org=cast.branch_a, kind="article", title="待审", body="<p>正文</p>"
+    )
     services.shared_submit(item=r, acting_user=cast.secretary_a)
     login(client, cast.committee)
     queue = client.get("/learning/review/")

@@ -15,20 +15,32 @@ from .conftest import make_resource
 @pytest.fixture
 def mapped(lib):
     lm = maps.map_save(org=lib.group, role=LearnerRole.MEMBER, title="党员学习地图", acting_user=lib.committee)
-    maps.map_item_set(learning_map=lm, resource=lib.charter, dimension="political", required=True, acting_user=lib.committee)
+    maps.map_item_set(
+        learning_map=lm, resource=lib.charter, dimension="political", required=True, acting_user=lib.committee
+    )
     ethics = make_resource(lib, title="职业道德修养：爱岗敬业", dimension="ethics")
     maps.map_item_set(learning_map=lm, resource=ethics, dimension="ethics", required=True, acting_user=lib.committee)
     safety = make_resource(lib, title="有限空间作业安全规程", dimension="skill")
-    maps.map_item_set(learning_map=lm, resource=safety, dimension="skill", required=True, post="安全员", acting_user=lib.committee)
+    maps.map_item_set(
+        learning_map=lm, resource=safety, dimension="skill", required=True, post="安全员", acting_user=lib.committee
+    )
     sec = maps.map_save(org=lib.group, role=LearnerRole.SECRETARY, title="支部书记学习地图", acting_user=lib.committee)
-    maps.map_item_set(learning_map=sec, resource=lib.secretary_guide, dimension="skill", required=True, acting_user=lib.committee)
+    maps.map_item_set(
+        learning_map=sec, resource=lib.secretary_guide, dimension="skill", required=True, acting_user=lib.committee
+    )
     lib.ethics, lib.safety = ethics, safety
     return lib
 
 
 def done(member, resource):
-    StudyProgress.objects.create(member=member, resource=resource, position=resource.duration, furthest=resource.duration,
-                                 study_ms=resource.duration * 1000, completed_at="2026-01-01T00:00:00Z")
+    StudyProgress.objects.create(
+        member=member,
+        resource=resource,
+        position=resource.duration,
+        furthest=resource.duration,
+        study_ms=resource.duration * 1000,
+        completed_at="2026-01-01T00:00:00Z",
+    )
 
 
 def test_member_map_by_role_and_post(mapped):
@@ -93,7 +105,9 @@ def test_member_map_screen_and_api(client, mapped):
 def test_map_items_must_be_visible_to_the_maps_audience(mapped):
     with pytest.raises(DomainError) as exc:  # a branch A resource on a map for the whole group
         lm = maps.map_save(org=mapped.group, role=LearnerRole.LEADER, title="领导", acting_user=mapped.committee)
-        maps.map_item_set(learning_map=lm, resource=mapped.python, dimension="skill", required=True, acting_user=mapped.committee)
+        maps.map_item_set(
+            learning_map=lm, resource=mapped.python, dimension="skill", required=True, acting_user=mapped.committee
+        )
     assert exc.value.errors[0]["field"] == "resource"
     with pytest.raises(DomainError):
         maps.map_save(org=mapped.branch_b, role="member", title="x", acting_user=mapped.secretary_a)
@@ -110,7 +124,9 @@ def test_map_screens_scope_and_bad_input(client, mapped):
     from dangjian.learning.models import LearningMap
 
     other = LearningMap.objects.get(org=mapped.group, role="member")
-    assert client.get(f"/learning/maps/{other.pk}/").status_code == 404  # the group's map is not the secretary's to change
+    assert (
+        client.get(f"/learning/maps/{other.pk}/").status_code == 404
+    )  # the group's map is not the secretary's to change
     item = other.items.first()
     assert client.post(f"/learning/maps/{other.pk}/items/{item.pk}/remove/").status_code == 404
     assert other.items.count() == 3

@@ -16,8 +16,14 @@ from .conftest import make_resource
 
 def studied(member, resource, days_ago=10):
     at = timezone.now() - dt.timedelta(days=days_ago)
-    return StudyProgress.objects.create(member=member, resource=resource, study_ms=resource.duration * 1000, furthest=resource.duration,
-                                        started_at=at, completed_at=at)
+    return StudyProgress.objects.create(
+        member=member,
+        resource=resource,
+        study_ms=resource.duration * 1000,
+        furthest=resource.duration,
+        started_at=at,
+        completed_at=at,
+    )
 
 
 def test_cooccurrence_is_normalised():

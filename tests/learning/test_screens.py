@@ -8,15 +8,33 @@ from dangjian.learning.models import Resource
 from ..conftest import login
 
 
-@pytest.mark.parametrize("url", ["/learning/", "/learning/map/", "/learning/courses/", "/learning/reflections/",
-                                 "/learning/search/?q=党章", "/learning/reflections/new/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/learning/",
+        "/learning/map/",
+        "/learning/courses/",
+        "/learning/reflections/",
+        "/learning/search/?q=党章",
+        "/learning/reflections/new/",
+    ],
+)
 def test_member_screens(client, lib, url):
     login(client, lib.member_a_user)
     assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/learning/", "/learning/map/branch/", "/learning/maps/", "/learning/resources/new/",
-                                 "/learning/courses/new/", "/learning/courses/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/learning/",
+        "/learning/map/branch/",
+        "/learning/maps/",
+        "/learning/resources/new/",
+        "/learning/courses/new/",
+        "/learning/courses/",
+    ],
+)
 def test_secretary_screens(client, lib, url):
     login(client, lib.secretary_a)
     assert client.get(url).status_code == 200
@@ -31,12 +49,18 @@ def test_employee_without_member_record_sees_no_member_screens(client, lib):
 
 
 def test_workbench_shows_where_to_continue_and_what_to_review(client, lib):
-    studytime.heartbeat_record(member=lib.member_a, resource=lib.video, position=0, playing=True, visible=True, now_ms=10**12)
-    studytime.heartbeat_record(member=lib.member_a, resource=lib.video, position=15, playing=True, visible=True, now_ms=10**12 + 15_000)
+    studytime.heartbeat_record(
+        member=lib.member_a, resource=lib.video, position=0, playing=True, visible=True, now_ms=10**12
+    )
+    studytime.heartbeat_record(
+        member=lib.member_a, resource=lib.video, position=15, playing=True, visible=True, now_ms=10**12 + 15_000
+    )
     login(client, lib.member_a_user)
     page = client.get("/").content.decode()
     assert lib.video.title in page
-    draft = services.resource_save(acting_user=lib.secretary_a, org=lib.branch_a, kind="article", title="待审材料", body="<p>正文</p>")
+    draft = services.resource_save(
+        acting_user=lib.secretary_a, org=lib.branch_a, kind="article", title="待审材料", body="<p>正文</p>"
+    )
     services.shared_submit(item=draft, acting_user=lib.secretary_a)
     login(client, lib.committee)
     assert "/learning/review/" in client.get("/").content.decode()

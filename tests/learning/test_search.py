@@ -36,7 +36,9 @@ def test_mixed_chinese_and_english(lib):
         assert titles(hits) == ["Python 数据分析入门"], q
 
 
-@pytest.mark.parametrize("q", ["", "   ", "！？。，、", "...", "()*&^%$#@!", '"', "'", "-- ;", "\x00", "AND OR NOT", "《》「」"])
+@pytest.mark.parametrize(
+    "q", ["", "   ", "！？。，、", "...", "()*&^%$#@!", '"', "'", "-- ;", "\x00", "AND OR NOT", "《》「」"]
+)
 def test_empty_or_punctuation_only_queries_give_nothing_not_an_error(lib, q):
     hits, count = search.search(lib.member_a_user, q)
     if q.strip() == "AND OR NOT":
@@ -46,7 +48,7 @@ def test_empty_or_punctuation_only_queries_give_nothing_not_an_error(lib, q):
 
 
 def test_fts_syntax_in_a_query_is_just_text(lib):
-    for q in ('党章 OR 二十大', '党章*', 'title:党章', '"党章', "NEAR(党章 义务)"):
+    for q in ("党章 OR 二十大", "党章*", "title:党章", '"党章', "NEAR(党章 义务)"):
         _hits, count = search.search(lib.member_a_user, q)
         assert count <= 2, q
 

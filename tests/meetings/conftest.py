@@ -21,5 +21,10 @@ def branch(cast):
 
 @pytest.fixture
 def past_meeting(branch):
-    return services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type="general", topic="学习党章",
-                                 starts_at=timezone.now() - dt.timedelta(hours=1))
+    return services.meeting_plan(
+        org=branch.branch_a,
+        acting_user=branch.secretary_a,
+        type="general",
+        topic="学习党章",
+        starts_at=timezone.now() - dt.timedelta(hours=1),
+    )

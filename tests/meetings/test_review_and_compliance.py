@@ -28,7 +28,9 @@ def test_excellent_cap_is_one_third(graded, cap):
 
 def test_probationary_members_take_part_but_are_not_graded(rnd, branch):
     assert ReviewParticipant.objects.filter(round=rnd).count() == 12
-    assert set(ReviewParticipant.objects.filter(round=rnd, graded=False).values_list("member_id", flat=True)) == {m.pk for m in branch.probationary}
+    assert set(ReviewParticipant.objects.filter(round=rnd, graded=False).values_list("member_id", flat=True)) == {
+        m.pk for m in branch.probationary
+    }
     grades = {m.pk: "qualified" for m in branch.voting} | {branch.probationary[0].pk: "qualified"}
     with pytest.raises(DomainError):
         review.review_propose(rnd=rnd, grades=grades, acting_user=branch.secretary_a)
@@ -46,12 +48,16 @@ def test_proposal_enforces_the_one_third_cap(rnd, branch):
 
 
 def test_ratings_are_anonymous_tallies(rnd, branch):
-    review.review_rate(rnd=rnd, rater=branch.probationary[0], grades={branch.member_a.pk: "excellent", branch.voting[1].pk: "basic"})
+    review.review_rate(
+        rnd=rnd, rater=branch.probationary[0], grades={branch.member_a.pk: "excellent", branch.voting[1].pk: "basic"}
+    )
     review.review_rate(rnd=rnd, rater=branch.voting[2], grades={branch.member_a.pk: "excellent"})
     tallies = {(t.subject_id, t.grade): t.count for t in RatingTally.objects.filter(round=rnd)}
     assert tallies == {(branch.member_a.pk, "excellent"): 2, (branch.voting[1].pk, "basic"): 1}
     # No column of the tally table can point at a rater: only round, subject, grade and a count.
-    columns = {c.name for c in connection.introspection.get_table_description(connection.cursor(), RatingTally._meta.db_table)}
+    columns = {
+        c.name for c in connection.introspection.get_table_description(connection.cursor(), RatingTally._meta.db_table)
+    }
     assert columns == {"id", "round_id", "subject_id", "grade", "count"}
     with pytest.raises(DomainError):
         review.review_rate(rnd=rnd, rater=branch.voting[2], grades={branch.member_a.pk: "qualified"})  # one ballot each
@@ -63,7 +69,9 @@ def test_confirmation_needs_a_held_general_meeting_and_publishes(rnd, branch, pa
     review.review_propose(rnd=rnd, grades=grades, acting_user=branch.secretary_a)
     with pytest.raises(DomainError):
         review.review_confirm(rnd=rnd, meeting=past_meeting, acting_user=branch.secretary_a)  # not held yet
-    services.meeting_record_minutes(meeting=past_meeting, minutes="民主评议", decisions="", acting_user=branch.secretary_a)
+    services.meeting_record_minutes(
+        meeting=past_meeting, minutes="民主评议", decisions="", acting_user=branch.secretary_a
+    )
     review.review_confirm(rnd=rnd, meeting=past_meeting, acting_user=branch.secretary_a)
     assert ReviewResult.objects.filter(round=rnd, final=True).count() == 10
     assert LedgerEntry.objects.filter(kind="meetings.review_results").count() == 1
@@ -73,8 +81,11 @@ def test_confirmation_needs_a_held_general_meeting_and_publishes(rnd, branch, pa
 
 # --- compliance ------------------------------------------------------------------------------
 
+
 def _held(branch, type_, when, **kw):
-    m = services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type=type_, topic=type_, starts_at=when, **kw)
+    m = services.meeting_plan(
+        org=branch.branch_a, acting_user=branch.secretary_a, type=type_, topic=type_, starts_at=when, **kw
+    )
     Meeting.objects.filter(pk=m.pk).update(status=Meeting.Status.HELD)
     return m
 
@@ -101,20 +112,32 @@ def test_grid_colours(branch):
     for month in (1, 2, 3):
         _held(branch, "theme_day", dt.datetime(2026, month, 10, 9, tzinfo=SH))
     _held(branch, "general", dt.datetime(2026, 1, 20, 9, tzinfo=SH))
-    m = services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type="lecture", topic="党课", starts_at=dt.datetime(2026, 3, 20, 9, tzinfo=SH))
+    m = services.meeting_plan(
+        org=branch.branch_a,
+        acting_user=branch.secretary_a,
+        type="lecture",
+        topic="党课",
+        starts_at=dt.datetime(2026, 3, 20, 9, tzinfo=SH),
+    )
     grid = compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 3, 15))
     cells = {c.type: c for c in grid[0].cells}
     assert cells["theme_day"].colour == "green" and cells["theme_day"].required == 3
     assert cells["general"].colour == "green"
     assert cells["lecture"].colour == "yellow"  # planned, and the quarter is not over yet
-    after = {c.type: c for c in compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 4, 1))[0].cells}
+    after = {
+        c.type: c
+        for c in compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 4, 1))[0].cells
+    }
     assert after["lecture"].colour == "red"  # the quarter ended without it
     assert cells["committee"].required == 0  # branch without a committee
     assert cells["group"].required == 3 and cells["group"].colour == "red"  # one group, monthly
     assert cells["org_life"].required == 0  # yearly: not due within a quarter
     assert grid[0].colour == "red"
     Meeting.objects.filter(pk=m.pk).update(status=Meeting.Status.CANCELLED)
-    cells = {c.type: c for c in compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 3, 15))[0].cells}
+    cells = {
+        c.type: c
+        for c in compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 3, 15))[0].cells
+    }
     assert cells["lecture"].colour == "yellow"  # cancelled, but there is still time
     assert cells["lecture"].planned == 0
 
@@ -124,7 +147,10 @@ def test_two_meetings_in_one_month_do_not_make_up_a_missing_month(branch):
     _held(branch, "theme_day", dt.datetime(2026, 1, 10, 9, tzinfo=SH))
     _held(branch, "theme_day", dt.datetime(2026, 1, 20, 9, tzinfo=SH))
     _held(branch, "theme_day", dt.datetime(2026, 3, 10, 9, tzinfo=SH))
-    cells = {c.type: c for c in compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 5, 1))[0].cells}
+    cells = {
+        c.type: c
+        for c in compliance.compliance_grid(root=branch.company_a, period=q, today=dt.date(2026, 5, 1))[0].cells
+    }
     assert (cells["theme_day"].held, cells["theme_day"].required, cells["theme_day"].colour) == (2, 3, "red")
 
 
@@ -132,7 +158,10 @@ def test_a_year_in_progress_is_on_track_not_red(branch):
     year = compliance.period_of("year", dt.date(2026, 1, 1))
     for month in (1, 2):
         _held(branch, "theme_day", dt.datetime(2026, month, 10, 9, tzinfo=SH))
-    cells = {c.type: c for c in compliance.compliance_grid(root=branch.company_a, period=year, today=dt.date(2026, 3, 5))[0].cells}
+    cells = {
+        c.type: c
+        for c in compliance.compliance_grid(root=branch.company_a, period=year, today=dt.date(2026, 3, 5))[0].cells
+    }
     assert (cells["theme_day"].held, cells["theme_day"].due, cells["theme_day"].colour) == (2, 2, "yellow")
     assert cells["org_life"].colour == "yellow"  # due by the end of the year
 

@@ -33,9 +33,13 @@ def test_quorum_needs_more_than_half_of_voting_members(past_meeting, branch):
 
 def test_motion_passes_only_with_yes_over_half_of_those_who_should_attend(past_meeting, branch):
     present(past_meeting, branch.voting[:8])
-    lost = services.motion_record(meeting=past_meeting, title="接收张三为预备党员", yes=5, no=3, abstain=0, acting_user=branch.secretary_a)
+    lost = services.motion_record(
+        meeting=past_meeting, title="接收张三为预备党员", yes=5, no=3, abstain=0, acting_user=branch.secretary_a
+    )
     assert lost.passed is False  # 5 of 8 present is a majority of those present, but not more than half of 10
-    won = services.motion_record(meeting=past_meeting, title="接收李四为预备党员", yes=6, no=2, abstain=0, acting_user=branch.secretary_a)
+    won = services.motion_record(
+        meeting=past_meeting, title="接收李四为预备党员", yes=6, no=2, abstain=0, acting_user=branch.secretary_a
+    )
     assert won.passed is True
 
 
@@ -60,11 +64,19 @@ def test_qr_token_expires_after_two_windows(past_meeting, branch):
 
 
 def test_qr_token_of_another_meeting_and_uninvited_member(past_meeting, branch):
-    other = services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type="theme_day", topic="主题党日", starts_at=timezone.now())
+    other = services.meeting_plan(
+        org=branch.branch_a,
+        acting_user=branch.secretary_a,
+        type="theme_day",
+        topic="主题党日",
+        starts_at=timezone.now(),
+    )
     with pytest.raises(DomainError):
         services.attendance_sign_in(meeting=past_meeting, member=branch.member_a, token=services.sign_in_token(other))
     with pytest.raises(DomainError):
-        services.attendance_sign_in(meeting=past_meeting, member=branch.member_b, token=services.sign_in_token(past_meeting))
+        services.attendance_sign_in(
+            meeting=past_meeting, member=branch.member_b, token=services.sign_in_token(past_meeting)
+        )
 
 
 def test_qr_token_cannot_sign_twice(past_meeting, branch):
@@ -75,7 +87,13 @@ def test_qr_token_cannot_sign_twice(past_meeting, branch):
 
 
 def test_leave_only_before_start_and_with_reason(branch):
-    future = services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type="lecture", topic="党课", starts_at=timezone.now() + dt.timedelta(days=2))
+    future = services.meeting_plan(
+        org=branch.branch_a,
+        acting_user=branch.secretary_a,
+        type="lecture",
+        topic="党课",
+        starts_at=timezone.now() + dt.timedelta(days=2),
+    )
     with pytest.raises(DomainError):
         services.leave_request(meeting=future, member=branch.member_a, reason=" ")
     services.leave_request(meeting=future, member=branch.member_a, reason="出差")
@@ -84,7 +102,9 @@ def test_leave_only_before_start_and_with_reason(branch):
 
 def test_minutes_mark_absent_and_record_facts(past_meeting, branch):
     present(past_meeting, branch.voting[:6])
-    services.meeting_record_minutes(meeting=past_meeting, minutes="会议学习了党章", decisions="", acting_user=branch.secretary_a)
+    services.meeting_record_minutes(
+        meeting=past_meeting, minutes="会议学习了党章", decisions="", acting_user=branch.secretary_a
+    )
     past_meeting.refresh_from_db()
     assert past_meeting.status == Meeting.Status.HELD
     assert Attendance.objects.filter(meeting=past_meeting, status="absent").count() == 6
@@ -95,8 +115,14 @@ def test_minutes_mark_absent_and_record_facts(past_meeting, branch):
 
 
 def test_lecture_given_is_a_fact(branch):
-    lecture = services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type="lecture", topic="党课",
-                                    starts_at=timezone.now() - dt.timedelta(hours=2), lecturer=branch.member_a)
+    lecture = services.meeting_plan(
+        org=branch.branch_a,
+        acting_user=branch.secretary_a,
+        type="lecture",
+        topic="党课",
+        starts_at=timezone.now() - dt.timedelta(hours=2),
+        lecturer=branch.member_a,
+    )
     services.meeting_record_minutes(meeting=lecture, minutes="", decisions="", acting_user=branch.secretary_a)
     assert Fact.objects.filter(kind=FactKind.LECTURE_GIVEN, member_id=branch.member_a.pk).count() == 1
 
@@ -105,9 +131,13 @@ def test_other_branch_secretary_cannot_plan_or_mark(past_meeting, branch):
     from django.http import Http404
 
     with pytest.raises(Http404):
-        services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_b, type="general", topic="x", starts_at=timezone.now())
+        services.meeting_plan(
+            org=branch.branch_a, acting_user=branch.secretary_b, type="general", topic="x", starts_at=timezone.now()
+        )
     with pytest.raises(Http404):
-        services.attendance_mark(meeting=past_meeting, member_ids=[branch.member_a.pk], status="present", acting_user=branch.secretary_b)
+        services.attendance_mark(
+            meeting=past_meeting, member_ids=[branch.member_a.pk], status="present", acting_user=branch.secretary_b
+        )
     assert Meeting.objects.count() == 1
 
 
@@ -116,8 +146,14 @@ def test_committee_meeting_quorum_counts_committee_members(branch):
 
     for m, post in zip(branch.voting[:3], ["secretary", "organisation", "propaganda"], strict=True):
         OrgPost.objects.create(org=branch.branch_a, member=m, post=post, started_on=dt.date(2024, 1, 1))
-    meeting = services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type="committee", topic="支委会",
-                                    starts_at=timezone.now(), audience=Meeting.Audience.COMMITTEE)
+    meeting = services.meeting_plan(
+        org=branch.branch_a,
+        acting_user=branch.secretary_a,
+        type="committee",
+        topic="支委会",
+        starts_at=timezone.now(),
+        audience=Meeting.Audience.COMMITTEE,
+    )
     assert meeting.attendances.count() == 3
     present(meeting, branch.voting[:1])
     assert services.quorum(meeting)["reached"] is False

@@ -19,16 +19,37 @@ def bearer(user):
 def test_secretary_plans_through_the_form(client, branch):
     login(client, branch.secretary_a)
     start = (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post("/meetings/new/", {"org": branch.branch_a.pk, "type": "theme_day", "topic": "主题党日：重温入党誓词", "starts_at": start, "audience": "branch"})
+    response = client.post(
+        "/meetings/new/",
+        {
+            "org": branch.branch_a.pk,
+            "type": "theme_day",
+            "topic": "主题党日：重温入党誓词",
+            "starts_at": start,
+            "audience": "branch",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Meeting.objects.get().attendances.count() == 12
 
 
 def test_plan_form_bad_input_and_other_branch(client, branch):
     login(client, branch.secretary_a)
-    bad = client.post("/meetings/new/", {"org": branch.branch_a.pk, "type": "party", "topic": "", "starts_at": "tomorrow", "audience": "branch"})
+    bad = client.post(
+        "/meetings/new/",
+        {"org": branch.branch_a.pk, "type": "party", "topic": "", "starts_at": "tomorrow", "audience": "branch"},
+    )
     assert bad.status_code == 400
-    other = client.post("/meetings/new/", {"org": branch.branch_b.pk, "type": "general", "topic": "x", "starts_at": "2026-12-01T09:00", "audience": "branch"})
+    other = client.post(
+        "/meetings/new/",
+        {
+            "org": branch.branch_b.pk,
+            "type": "general",
+            "topic": "x",
+            "starts_at": "2026-12-01T09:00",
+            "audience": "branch",
+        },
+    )
     assert other.status_code == 400  # not a choice for this user
     assert not Meeting.objects.exists()
 
@@ -37,8 +58,11 @@ def test_detail_and_actions_of_another_branch_are_404(client, branch, past_meeti
     login(client, branch.secretary_b)
     for url in ("", "qr/", "minutes.docx"):
         assert client.get(f"/meetings/{past_meeting.pk}/{url}").status_code == 404
-    for url, data in (("mark/", {"member": branch.member_a.pk, "status": "present"}), ("vote/", {"title": "x", "yes": 1}),
-                      ("minutes/", {"minutes": "hack", "held": "on"})):
+    for url, data in (
+        ("mark/", {"member": branch.member_a.pk, "status": "present"}),
+        ("vote/", {"title": "x", "yes": 1}),
+        ("minutes/", {"minutes": "hack", "held": "on"}),
+    ):
         assert client.post(f"/meetings/{past_meeting.pk}/{url}", data).status_code == 404
     past_meeting.refresh_from_db()
     assert past_meeting.minutes == "" and not Motion.objects.exists()
@@ -65,18 +89,32 @@ def test_secretary_sees_live_qr_and_quorum(client, branch, past_meeting):
 
 def test_meeting_list_query_count(client, branch, django_assert_max_num_queries):
     for i in range(3):
-        services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type="theme_day", topic=f"T{i}", starts_at=timezone.now() + dt.timedelta(days=i + 1))
+        services.meeting_plan(
+            org=branch.branch_a,
+            acting_user=branch.secretary_a,
+            type="theme_day",
+            topic=f"T{i}",
+            starts_at=timezone.now() + dt.timedelta(days=i + 1),
+        )
     login(client, branch.secretary_a)
     with django_assert_max_num_queries(30) as first:
         assert client.get("/meetings/").status_code == 200
     for i in range(10):
-        services.meeting_plan(org=branch.branch_a, acting_user=branch.secretary_a, type="lecture", topic=f"L{i}", starts_at=timezone.now() + dt.timedelta(days=i + 5))
+        services.meeting_plan(
+            org=branch.branch_a,
+            acting_user=branch.secretary_a,
+            type="lecture",
+            topic=f"L{i}",
+            starts_at=timezone.now() + dt.timedelta(days=i + 5),
+        )
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get("/meetings/").status_code == 200
 
 
 def test_minutes_docx_and_record_book(client, branch, past_meeting):
-    services.meeting_record_minutes(meeting=past_meeting, minutes="一、学习党章\n二、讨论", decisions="通过", acting_user=branch.secretary_a)
+    services.meeting_record_minutes(
+        meeting=past_meeting, minutes="一、学习党章\n二、讨论", decisions="通过", acting_user=branch.secretary_a
+    )
     login(client, branch.secretary_a)
     docx = client.get(f"/meetings/{past_meeting.pk}/minutes.docx")
     assert docx.status_code == 200 and docx.content[:2] == b"PK"
@@ -103,25 +141,40 @@ def test_upload_checked_by_content(client, branch, past_meeting, settings, tmp_p
     login(client, branch.secretary_a)
     client.post(f"/meetings/{past_meeting.pk}/attach/", {"file": SimpleUploadedFile("photo.jpg", b"MZ\x90\x00evil")})
     assert not past_meeting.files.exists()
-    client.post(f"/meetings/{past_meeting.pk}/attach/", {"file": SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100)})
+    client.post(
+        f"/meetings/{past_meeting.pk}/attach/",
+        {"file": SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100)},
+    )
     assert past_meeting.files.count() == 1
 
 
 # --- API ---------------------------------------------------------------------------------------
+
 
 def test_api_my_meetings_sign_in_leave_minutes(client, branch, past_meeting):
     headers = bearer(branch.member_a_user)
     mine = client.get("/api/v1/meetings/mine", **headers).json()
     assert mine["count"] == 1 and mine["items"][0]["my_status"] == "invited"
     assert client.get(f"/api/v1/meetings/{past_meeting.pk}/minutes", **headers).status_code == 404  # not attended yet
-    bad = client.post(f"/api/v1/meetings/{past_meeting.pk}/sign-in", {"token": "nope"}, content_type="application/json", **headers)
+    bad = client.post(
+        f"/api/v1/meetings/{past_meeting.pk}/sign-in", {"token": "nope"}, content_type="application/json", **headers
+    )
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "token"
-    ok = client.post(f"/api/v1/meetings/{past_meeting.pk}/sign-in", {"token": services.sign_in_token(past_meeting)}, content_type="application/json", **headers)
+    ok = client.post(
+        f"/api/v1/meetings/{past_meeting.pk}/sign-in",
+        {"token": services.sign_in_token(past_meeting)},
+        content_type="application/json",
+        **headers,
+    )
     assert ok.status_code == 200 and ok.json()["status"] == "present"
     assert client.get(f"/api/v1/meetings/{past_meeting.pk}/minutes", **headers).status_code == 200
-    late = client.post(f"/api/v1/meetings/{past_meeting.pk}/leave", {"reason": "出差"}, content_type="application/json", **headers)
+    late = client.post(
+        f"/api/v1/meetings/{past_meeting.pk}/leave", {"reason": "出差"}, content_type="application/json", **headers
+    )
     assert late.status_code == 400
-    empty = client.post(f"/api/v1/meetings/{past_meeting.pk}/leave", {"reason": ""}, content_type="application/json", **headers)
+    empty = client.post(
+        f"/api/v1/meetings/{past_meeting.pk}/leave", {"reason": ""}, content_type="application/json", **headers
+    )
     assert empty.status_code == 400 and empty.json()["errors"][0]["field"] == "reason"
 
 
@@ -131,8 +184,15 @@ def test_api_meeting_of_another_branch_is_404(client, branch, past_meeting):
     user_b = UserFactory(username="member_b_user")
     make_member(branch.branch_b, name="王二", user=user_b)
     headers = bearer(user_b)
-    assert client.post(f"/api/v1/meetings/{past_meeting.pk}/sign-in", {"token": services.sign_in_token(past_meeting)},
-                       content_type="application/json", **headers).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/meetings/{past_meeting.pk}/sign-in",
+            {"token": services.sign_in_token(past_meeting)},
+            content_type="application/json",
+            **headers,
+        ).status_code
+        == 404
+    )
     assert client.get(f"/api/v1/meetings/{past_meeting.pk}/minutes", **headers).status_code == 404
     assert not Attendance.objects.filter(meeting=past_meeting, status="present").exists()
 

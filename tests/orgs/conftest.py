@@ -41,8 +41,15 @@ def bulk_members(org: Org, n: int, status: str = MemberStatus.FULL, **fields: An
     members = []
     for _ in range(n):
         i = next(_empno)
-        m = Member(org=org, status=status, name=f"成员{i}", gender=Member.Gender.FEMALE,
-                   birth_date=dt.date(1990, 1, 1), employee_no=f"B{i:07d}", **fields)
+        m = Member(
+            org=org,
+            status=status,
+            name=f"成员{i}",
+            gender=Member.Gender.FEMALE,
+            birth_date=dt.date(1990, 1, 1),
+            employee_no=f"B{i:07d}",
+            **fields,
+        )
         m.compute_derived()
         members.append(m)
     Member.objects.bulk_create(members)
@@ -65,10 +72,14 @@ class ApiClient:
         return self.client.get(f"/api/v1{path}", params or {}, headers=self.headers)
 
     def post(self, path: str, body: Any) -> Any:
-        return self.client.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=self.headers)
+        return self.client.post(
+            f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=self.headers
+        )
 
     def patch(self, path: str, body: Any) -> Any:
-        return self.client.patch(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=self.headers)
+        return self.client.patch(
+            f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=self.headers
+        )
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ from .conftest import bulk_members, valid_id
 
 def test_a_token_from_username_and_password_reads_the_api(cast):
     client = Client()
-    response = client.post("/api/v1/auth/token", {"username": "secretary_a", "password": PASSWORD}, content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token", {"username": "secretary_a", "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     listing = client.get("/api/v1/members", headers={"Authorization": f"Bearer {token}"})
@@ -21,18 +23,31 @@ def test_a_token_from_username_and_password_reads_the_api(cast):
 
 
 def test_a_wrong_password_gets_no_token(cast):
-    response = Client().post("/api/v1/auth/token", {"username": "secretary_a", "password": "wrong"}, content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/token", {"username": "secretary_a", "password": "wrong"}, content_type="application/json"
+    )
     assert response.status_code == 401
     assert "token" not in response.json()
 
 
 def test_creating_a_member_answers_201_with_masked_values(cast, api_as):
     id_number = valid_id("19980808")
-    response = api_as(cast.secretary_a).post("/members", {
-        "org_id": cast.branch_a.pk, "status": "activist", "name": "孙八", "gender": "M", "birth_date": "1998-08-08",
-        "id_number": id_number.lower(), "phone": "13700001234", "address": "上海市浦东新区世纪大道100号",
-        "employee_no": "N0100", "education": "bachelor", "activist_date": "2025-01-10",
-    })
+    response = api_as(cast.secretary_a).post(
+        "/members",
+        {
+            "org_id": cast.branch_a.pk,
+            "status": "activist",
+            "name": "孙八",
+            "gender": "M",
+            "birth_date": "1998-08-08",
+            "id_number": id_number.lower(),
+            "phone": "13700001234",
+            "address": "上海市浦东新区世纪大道100号",
+            "employee_no": "N0100",
+            "education": "bachelor",
+            "activist_date": "2025-01-10",
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     member = Member.objects.get(pk=body["id"])
@@ -45,14 +60,18 @@ def test_creating_a_member_answers_201_with_masked_values(cast, api_as):
 
 
 def test_a_member_can_be_created_in_a_party_group_by_its_secretary(cast, api_as):
-    response = api_as(cast.secretary_a).post("/members", {
-        "org_id": cast.group_a1.pk, "status": "full", "name": "组员", "gender": "F", "birth_date": "1980-01-01"})
+    response = api_as(cast.secretary_a).post(
+        "/members",
+        {"org_id": cast.group_a1.pk, "status": "full", "name": "组员", "gender": "F", "birth_date": "1980-01-01"},
+    )
     assert response.status_code == 201
     assert Member.objects.get(pk=response.json()["id"]).org_path.startswith(cast.branch_a.path)
 
 
 def test_patch_changes_only_the_fields_sent(cast, api_as):
-    response = api_as(cast.secretary_a).patch(f"/members/{cast.member_a.pk}", {"department": "党群工作部", "hire_date": "2010-07-01"})
+    response = api_as(cast.secretary_a).patch(
+        f"/members/{cast.member_a.pk}", {"department": "党群工作部", "hire_date": "2010-07-01"}
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["department"], body["hire_date"], body["name"]) == ("党群工作部", "2010-07-01", "张三")
@@ -64,14 +83,18 @@ def test_patch_changes_only_the_fields_sent(cast, api_as):
 
 
 def test_patch_can_clear_optional_fields(cast, api_as):
-    response = api_as(cast.committee).patch(f"/members/{cast.member_a.pk}", {"phone": None, "employee_no": None, "hire_date": None})
+    response = api_as(cast.committee).patch(
+        f"/members/{cast.member_a.pk}", {"phone": None, "employee_no": None, "hire_date": None}
+    )
     assert response.status_code == 200
     member = Member.objects.get(pk=cast.member_a.pk)
     assert (member.phone, member.phone_index, member.employee_no) == ("", "", None)
 
 
 def test_patch_does_not_change_status_or_branch(cast, api_as):
-    response = api_as(cast.committee).patch(f"/members/{cast.member_a.pk}", {"status": "removed", "org_id": cast.branch_b.pk})
+    response = api_as(cast.committee).patch(
+        f"/members/{cast.member_a.pk}", {"status": "removed", "org_id": cast.branch_b.pk}
+    )
     assert response.status_code == 200
     member = Member.objects.get(pk=cast.member_a.pk)
     assert (member.status, member.org_id) == (MemberStatus.FULL, cast.branch_a.pk)
@@ -101,21 +124,24 @@ def _q(api, **params):
     return {m["name"] for m in response.json()["items"]}
 
 
-@pytest.mark.parametrize(("q", "expected"), [
-    ("zhangsan", {"张三", "张三丰"}),  # full pinyin, a prefix of 张三丰 (张珊 is zhangshan)
-    ("ZhangSan", {"张三", "张三丰"}),
-    ("zhang san", {"张三", "张三丰"}),
-    ("zhangshan", {"张珊"}),
-    ("zhangsanf", {"张三丰"}),
-    ("zs", {"张三", "张三丰", "周舒", "张珊"}),  # initials
-    ("zsf", {"张三丰"}),
-    ("张三", {"张三", "张三丰"}),
-    ("张", {"张三", "张三丰", "张珊"}),  # one character: the surname
-    ("三丰", set()),  # part of a name: not over a whole group (a full scan at scale), see below
-    ("a0002", {"周舒"}),  # employee number, any case
-    ("ZS0001", {"张三丰"}),
-    ("nobody", set()),
-])
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("zhangsan", {"张三", "张三丰"}),  # full pinyin, a prefix of 张三丰 (张珊 is zhangshan)
+        ("ZhangSan", {"张三", "张三丰"}),
+        ("zhang san", {"张三", "张三丰"}),
+        ("zhangshan", {"张珊"}),
+        ("zhangsanf", {"张三丰"}),
+        ("zs", {"张三", "张三丰", "周舒", "张珊"}),  # initials
+        ("zsf", {"张三丰"}),
+        ("张三", {"张三", "张三丰"}),
+        ("张", {"张三", "张三丰", "张珊"}),  # one character: the surname
+        ("三丰", set()),  # part of a name: not over a whole group (a full scan at scale), see below
+        ("a0002", {"周舒"}),  # employee number, any case
+        ("ZS0001", {"张三丰"}),
+        ("nobody", set()),
+    ],
+)
 def test_q_matches_name_pinyin_initials_and_employee_number(people, api_as, q, expected):
     assert _q(api_as(people.committee), q=q) == expected
 
@@ -189,9 +215,16 @@ def test_the_tree_can_start_at_a_root_and_stop_at_a_depth(cast, api_as):
 
 
 def test_org_detail_has_its_fields_and_warnings(cast, api_as):
-    temp = make_org("项目临时支部", Org.Kind.BRANCH, parent=cast.company_a, is_temporary=True, ends_on="2030-01-01", unit="某项目部")
+    temp = make_org(
+        "项目临时支部", Org.Kind.BRANCH, parent=cast.company_a, is_temporary=True, ends_on="2030-01-01", unit="某项目部"
+    )
     body = api_as(cast.committee).get(f"/orgs/{temp.pk}").json()
-    assert (body["is_temporary"], body["ends_on"], body["unit"], body["parent_id"]) == (True, "2030-01-01", "某项目部", cast.company_a.pk)
+    assert (body["is_temporary"], body["ends_on"], body["unit"], body["parent_id"]) == (
+        True,
+        "2030-01-01",
+        "某项目部",
+        cast.company_a.pk,
+    )
     assert body["warnings"] == []
     body = api_as(cast.secretary_a).get(f"/orgs/{cast.branch_a.pk}").json()
     assert [w["code"] for w in body["warnings"]] == ["too_few"]
@@ -207,6 +240,12 @@ def test_openapi_has_one_tag_per_app_and_orgs_paths_are_tagged_orgs(cast):
         for method, op in ops.items():
             assert len(op.get("tags", [])) == 1, (path, method)
             seen[(path, method)] = op["tags"][0]
-    for key in [("/api/v1/members", "get"), ("/api/v1/members", "post"), ("/api/v1/members/{member_id}", "get"),
-                ("/api/v1/members/{member_id}", "patch"), ("/api/v1/orgs/tree", "get"), ("/api/v1/orgs/{org_id}", "get")]:
+    for key in [
+        ("/api/v1/members", "get"),
+        ("/api/v1/members", "post"),
+        ("/api/v1/members/{member_id}", "get"),
+        ("/api/v1/members/{member_id}", "patch"),
+        ("/api/v1/orgs/tree", "get"),
+        ("/api/v1/orgs/{org_id}", "get"),
+    ]:
         assert seen[key] == "orgs", key

@@ -82,7 +82,9 @@ def test_seven_full_members_need_a_branch_committee(cast, full, warned):
 def test_an_elected_committee_clears_the_committee_warning(cast):
     branch = _branch(cast)
     members = bulk_members(branch, 7)
-    for m, post in zip(members, [OrgPost.Post.SECRETARY, OrgPost.Post.ORGANISATION, OrgPost.Post.PROPAGANDA], strict=False):
+    for m, post in zip(
+        members, [OrgPost.Post.SECRETARY, OrgPost.Post.ORGANISATION, OrgPost.Post.PROPAGANDA], strict=False
+    ):
         OrgPost.objects.create(org=branch, member=m, post=post, started_on=dt.date(2024, 1, 1))
     assert "needs_committee" not in _codes(branch)
 

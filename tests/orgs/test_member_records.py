@@ -32,9 +32,18 @@ def _raw(member, column):
 
 def test_creating_a_member_records_branch_status_and_audit(cast):
     id_number = valid_id()
-    member = member_create(org=cast.branch_a, status=MemberStatus.APPLICANT, acting_user=cast.secretary_a,
-                           name="赵六", gender="F", birth_date=dt.date(1995, 5, 5), id_number=id_number,
-                           phone="13900001111", address="北京市西城区某街1号", application_date=dt.date(2025, 3, 1))
+    member = member_create(
+        org=cast.branch_a,
+        status=MemberStatus.APPLICANT,
+        acting_user=cast.secretary_a,
+        name="赵六",
+        gender="F",
+        birth_date=dt.date(1995, 5, 5),
+        id_number=id_number,
+        phone="13900001111",
+        address="北京市西城区某街1号",
+        application_date=dt.date(2025, 3, 1),
+    )
     assert member.org_path == cast.branch_a.path
     (ms,) = member.memberships.all()
     assert (ms.org, ms.kind, ms.ended_on) == (cast.branch_a, Membership.Kind.PRIMARY, None)
@@ -46,39 +55,54 @@ def test_creating_a_member_records_branch_status_and_audit(cast):
         assert clear not in audit_text()
 
 
-@pytest.mark.parametrize(("start", "to", "date_field"), [
-    (MemberStatus.APPLICANT, MemberStatus.ACTIVIST, "activist_date"),
-    (MemberStatus.ACTIVIST, MemberStatus.CANDIDATE, "candidate_date"),
-    (MemberStatus.CANDIDATE, MemberStatus.PROBATIONARY, "probationary_date"),
-    (MemberStatus.PROBATIONARY, MemberStatus.FULL, "full_date"),
-    (MemberStatus.FULL, MemberStatus.SUSPENDED, None),
-    (MemberStatus.SUSPENDED, MemberStatus.FULL, "full_date"),
-])
+@pytest.mark.parametrize(
+    ("start", "to", "date_field"),
+    [
+        (MemberStatus.APPLICANT, MemberStatus.ACTIVIST, "activist_date"),
+        (MemberStatus.ACTIVIST, MemberStatus.CANDIDATE, "candidate_date"),
+        (MemberStatus.CANDIDATE, MemberStatus.PROBATIONARY, "probationary_date"),
+        (MemberStatus.PROBATIONARY, MemberStatus.FULL, "full_date"),
+        (MemberStatus.FULL, MemberStatus.SUSPENDED, None),
+        (MemberStatus.SUSPENDED, MemberStatus.FULL, "full_date"),
+    ],
+)
 def test_an_allowed_status_change_is_dated_and_sets_the_key_date(cast, start, to, date_field):
     member = make_member(cast.branch_a, status=start)
     when = timezone.localdate() - dt.timedelta(days=10)
-    member_change_status(member=member, to_status=to, effective_on=when, reason="支部大会通过", acting_user=cast.secretary_a)
+    member_change_status(
+        member=member, to_status=to, effective_on=when, reason="支部大会通过", acting_user=cast.secretary_a
+    )
     member.refresh_from_db()
     assert member.status == to
     if date_field:
         assert getattr(member, date_field) == when
     change = member.status_changes.get()
-    assert (change.from_status, change.to_status, change.effective_on, change.recorded_by) == (start, to, when, cast.secretary_a)
+    assert (change.from_status, change.to_status, change.effective_on, change.recorded_by) == (
+        start,
+        to,
+        when,
+        cast.secretary_a,
+    )
     event = AuditEvent.objects.get(action="member.status", target_id=str(member.pk))
     assert event.before["status"] == start and event.after["status"] == to
 
 
-@pytest.mark.parametrize(("start", "to"), [
-    (MemberStatus.APPLICANT, MemberStatus.FULL),  # skipping the development stages
-    (MemberStatus.FULL, MemberStatus.PROBATIONARY),
-    (MemberStatus.REMOVED, MemberStatus.FULL),
-    (MemberStatus.DECEASED, MemberStatus.FULL),
-    (MemberStatus.FULL, MemberStatus.FULL),
-])
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [
+        (MemberStatus.APPLICANT, MemberStatus.FULL),  # skipping the development stages
+        (MemberStatus.FULL, MemberStatus.PROBATIONARY),
+        (MemberStatus.REMOVED, MemberStatus.FULL),
+        (MemberStatus.DECEASED, MemberStatus.FULL),
+        (MemberStatus.FULL, MemberStatus.FULL),
+    ],
+)
 def test_a_status_change_outside_the_rules_is_refused(cast, start, to):
     member = make_member(cast.branch_a, status=start)
     with pytest.raises(DomainError) as exc:
-        member_change_status(member=member, to_status=to, effective_on=timezone.localdate(), reason="", acting_user=cast.secretary_a)
+        member_change_status(
+            member=member, to_status=to, effective_on=timezone.localdate(), reason="", acting_user=cast.secretary_a
+        )
     assert exc.value.errors[0]["field"] == "to_status"
     member.refresh_from_db()
     assert member.status == start
@@ -88,15 +112,28 @@ def test_a_status_change_outside_the_rules_is_refused(cast, start, to):
 def test_a_status_change_cannot_be_dated_in_the_future(cast):
     member = make_member(cast.branch_a, status=MemberStatus.PROBATIONARY)
     with pytest.raises(DomainError):
-        member_change_status(member=member, to_status=MemberStatus.FULL, effective_on=timezone.localdate() + dt.timedelta(days=1),
-                             reason="", acting_user=cast.secretary_a)
+        member_change_status(
+            member=member,
+            to_status=MemberStatus.FULL,
+            effective_on=timezone.localdate() + dt.timedelta(days=1),
+            reason="",
+            acting_user=cast.secretary_a,
+        )
     assert Member.objects.get(pk=member.pk).full_date is None
 
 
 def test_the_record_page_shows_the_dated_history(client, cast):
     member = make_member(cast.branch_a, name="钱七", status=MemberStatus.PROBATIONARY)
-    member_change_status(member=member, to_status=MemberStatus.FULL, effective_on=dt.date(2025, 7, 1), reason="转正", acting_user=cast.secretary_a)
-    reward_add(member=member, kind="reward", title="优秀共产党员", issued_on=dt.date(2025, 7, 1), acting_user=cast.secretary_a)
+    member_change_status(
+        member=member,
+        to_status=MemberStatus.FULL,
+        effective_on=dt.date(2025, 7, 1),
+        reason="转正",
+        acting_user=cast.secretary_a,
+    )
+    reward_add(
+        member=member, kind="reward", title="优秀共产党员", issued_on=dt.date(2025, 7, 1), acting_user=cast.secretary_a
+    )
     login(client, cast.secretary_a)
     body = client.get(reverse("orgs:member_detail", args=[member.pk])).content.decode()
     assert "2025-07-01" in body and "转正" in body and "优秀共产党员" in body
@@ -105,20 +142,25 @@ def test_the_record_page_shows_the_dated_history(client, cast):
 def test_the_status_form_changes_the_status(client, cast):
     member = make_member(cast.branch_a, status=MemberStatus.PROBATIONARY)
     login(client, cast.secretary_a)
-    response = client.post(reverse("orgs:member_status", args=[member.pk]),
-                           {"to_status": "full", "effective_on": "2025-06-01", "reason": "按期转正"})
+    response = client.post(
+        reverse("orgs:member_status", args=[member.pk]),
+        {"to_status": "full", "effective_on": "2025-06-01", "reason": "按期转正"},
+    )
     assert response.status_code == 302
     member.refresh_from_db()
     assert (member.status, member.full_date) == (MemberStatus.FULL, dt.date(2025, 6, 1))
 
 
-@pytest.mark.parametrize("data", [
-    {"to_status": "probationary", "effective_on": "2025-06-01"},  # not allowed from full
-    {"to_status": "emperor", "effective_on": "2025-06-01"},  # unknown status
-    {"to_status": "suspended", "effective_on": "not a date"},
-    {"to_status": "suspended", "effective_on": "2999-01-01"},  # future
-    {},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"to_status": "probationary", "effective_on": "2025-06-01"},  # not allowed from full
+        {"to_status": "emperor", "effective_on": "2025-06-01"},  # unknown status
+        {"to_status": "suspended", "effective_on": "not a date"},
+        {"to_status": "suspended", "effective_on": "2999-01-01"},  # future
+        {},
+    ],
+)
 def test_a_refused_status_change_re_renders_with_400(client, cast, data):
     login(client, cast.secretary_a)
     response = client.post(reverse("orgs:member_status", args=[cast.member_a.pk]), data)
@@ -156,7 +198,12 @@ def test_a_reveal_shows_the_value_and_is_audited(client, cast, field):
     assert response.status_code == 200
     assert {"id_number": ID_A, "phone": PHONE_A}[field] in response.content.decode()
     event = AuditEvent.objects.get(action="member.reveal")
-    assert (event.actor, event.target_id, event.after, event.outcome) == (cast.committee, str(cast.member_a.pk), {"field": field}, "success")
+    assert (event.actor, event.target_id, event.after, event.outcome) == (
+        cast.committee,
+        str(cast.member_a.pk),
+        {"field": field},
+        "success",
+    )
     assert ID_A not in audit_text() and PHONE_A not in audit_text()
 
 
@@ -223,9 +270,17 @@ def test_the_edit_form_does_not_send_clear_sensitive_values(client, cast):
 
 
 def _edit_data(member, **overrides):
-    data = {"name": member.name, "gender": member.gender, "ethnicity": member.ethnicity,
-            "birth_date": member.birth_date.isoformat(), "employee_no": member.employee_no or "",
-            "id_number": "", "phone": "", "address": "", "department": "党群工作部"}
+    data = {
+        "name": member.name,
+        "gender": member.gender,
+        "ethnicity": member.ethnicity,
+        "birth_date": member.birth_date.isoformat(),
+        "employee_no": member.employee_no or "",
+        "id_number": "",
+        "phone": "",
+        "address": "",
+        "department": "党群工作部",
+    }
     data.update(overrides)
     return data
 
@@ -242,7 +297,9 @@ def test_leaving_sensitive_inputs_empty_keeps_the_stored_values(client, cast):
 
 def test_a_typed_value_replaces_the_stored_one_and_the_audit_hides_both(client, cast):
     login(client, cast.secretary_a)
-    response = client.post(reverse("orgs:member_edit", args=[cast.member_a.pk]), _edit_data(cast.member_a, phone="139 0000 2222"))
+    response = client.post(
+        reverse("orgs:member_edit", args=[cast.member_a.pk]), _edit_data(cast.member_a, phone="139 0000 2222")
+    )
     assert response.status_code == 302
     member = Member.objects.get(pk=cast.member_a.pk)
     assert (member.phone, member.id_number) == ("13900002222", ID_A)
@@ -255,7 +312,9 @@ def test_a_typed_value_replaces_the_stored_one_and_the_audit_hides_both(client, 
 
 def test_an_api_update_of_a_sensitive_value_is_audited_without_it(cast, api_as):
     new_id = valid_id()
-    response = api_as(cast.committee).patch(f"/members/{cast.member_a.pk}", {"id_number": new_id, "job_title": "工程师"})
+    response = api_as(cast.committee).patch(
+        f"/members/{cast.member_a.pk}", {"id_number": new_id, "job_title": "工程师"}
+    )
     assert response.status_code == 200
     assert response.json()["id_number"] != new_id  # answered masked
     assert Member.objects.get(pk=cast.member_a.pk).id_number == new_id

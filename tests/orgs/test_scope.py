@@ -13,21 +13,36 @@ from .conftest import valid_id
 
 def _state(member):
     m = Member.objects.get(pk=member.pk)
-    return (m.name, m.status, m.phone, m.department, m.org_id, StatusChange.objects.filter(member=m).count(),
-            AuditEvent.objects.filter(target_id=str(m.pk), action__startswith="member.").count())
+    return (
+        m.name,
+        m.status,
+        m.phone,
+        m.department,
+        m.org_id,
+        StatusChange.objects.filter(member=m).count(),
+        AuditEvent.objects.filter(target_id=str(m.pk), action__startswith="member.").count(),
+    )
 
 
 # --- web ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "url_name", "extra", "data"), [
-    ("get", "orgs:member_detail", [], None),
-    ("get", "orgs:member_edit", [], None),
-    ("post", "orgs:member_edit", [], {"name": "改名", "gender": "M", "ethnicity": "汉族", "birth_date": "1980-01-01"}),
-    ("post", "orgs:member_status", [], {"to_status": "suspended", "effective_on": "2025-01-01"}),
-    ("post", "orgs:member_reveal", ["id_number"], None),
-    ("post", "orgs:member_reveal", ["phone"], None),
-])
+@pytest.mark.parametrize(
+    ("method", "url_name", "extra", "data"),
+    [
+        ("get", "orgs:member_detail", [], None),
+        ("get", "orgs:member_edit", [], None),
+        (
+            "post",
+            "orgs:member_edit",
+            [],
+            {"name": "改名", "gender": "M", "ethnicity": "汉族", "birth_date": "1980-01-01"},
+        ),
+        ("post", "orgs:member_status", [], {"to_status": "suspended", "effective_on": "2025-01-01"}),
+        ("post", "orgs:member_reveal", ["id_number"], None),
+        ("post", "orgs:member_reveal", ["phone"], None),
+    ],
+)
 def test_a_secretary_of_another_branch_gets_404_and_nothing_changes(client, cast, method, url_name, extra, data):
     before = _state(cast.member_a)
     login(client, cast.secretary_b)
@@ -116,10 +131,17 @@ def test_anonymous_visitors_are_sent_to_log_in(client, cast):
 def test_a_new_member_cannot_be_placed_in_another_branch(client, cast):
     login(client, cast.secretary_b)
     count = Member.objects.count()
-    response = client.post(reverse("orgs:member_create"), {
-        "org": cast.branch_a.pk, "status": "applicant", "name": "越权", "gender": "M", "ethnicity": "汉族",
-        "birth_date": "1990-01-01",
-    })
+    response = client.post(
+        reverse("orgs:member_create"),
+        {
+            "org": cast.branch_a.pk,
+            "status": "applicant",
+            "name": "越权",
+            "gender": "M",
+            "ethnicity": "汉族",
+            "birth_date": "1990-01-01",
+        },
+    )
     assert response.status_code == 400
     assert Member.objects.count() == count
 
@@ -148,10 +170,17 @@ def test_a_patch_to_another_branchs_member_is_404_and_changes_nothing(cast, api_
 
 def test_creating_a_member_in_another_branch_is_404(cast, api_as):
     count = Member.objects.count()
-    response = api_as(cast.secretary_b).post("/members", {
-        "org_id": cast.branch_a.pk, "status": "applicant", "name": "越权", "gender": "M", "birth_date": "1990-01-01",
-        "id_number": valid_id(),
-    })
+    response = api_as(cast.secretary_b).post(
+        "/members",
+        {
+            "org_id": cast.branch_a.pk,
+            "status": "applicant",
+            "name": "越权",
+            "gender": "M",
+            "birth_date": "1990-01-01",
+            "id_number": valid_id(),
+        },
+    )
     assert response.status_code == 404
     assert Member.objects.count() == count
 

@@ -35,17 +35,38 @@ TODAY = dt.date.today()
 def seed(members: int = N, seed: int = 7, *extra: str, core_only: bool = True) -> str:
     """seed_demo at a small N; the other apps' demo hooks only where a test is about them (speed)."""
     out = io.StringIO()
-    call_command("seed_demo", "--members", str(members), "--seed", str(seed), "--today", TODAY.isoformat(),
-                 "--no-progress", *(["--core-only"] if core_only else []), *extra, stdout=out)
+    call_command(
+        "seed_demo",
+        "--members",
+        str(members),
+        "--seed",
+        str(seed),
+        "--today",
+        TODAY.isoformat(),
+        "--no-progress",
+        *(["--core-only"] if core_only else []),
+        *extra,
+        stdout=out,
+    )
     return out.getvalue()
 
 
 def snapshot() -> dict[str, Any]:
     return {
-        "orgs": list(Org.objects.order_by("path").values_list("path", "name", "kind", "term_end", "is_cloud", "is_temporary")),
+        "orgs": list(
+            Org.objects.order_by("path").values_list("path", "name", "kind", "term_end", "is_cloud", "is_temporary")
+        ),
         "members": list(
             Member.objects.order_by("employee_no").values_list(
-                "employee_no", "name", "name_pinyin", "org_path", "status", "birth_date", "gender", "full_date", "department",
+                "employee_no",
+                "name",
+                "name_pinyin",
+                "org_path",
+                "status",
+                "birth_date",
+                "gender",
+                "full_date",
+                "department",
             )
         ),
         "id_numbers": sorted(m.id_number for m in Member.objects.only("id_number")),
@@ -133,7 +154,10 @@ def test_shape_of_the_enterprise(seeded: None) -> None:
     assert not Member.objects.filter(org__kind=Org.Kind.COMMITTEE).exists()
     codes = {w.code for w in branch_warnings(Org.objects.all(), TODAY)}
     assert {"too_few", "too_many", "term_ending"} <= codes
-    assert Membership.objects.filter(org=cloud, kind=Membership.Kind.CLOUD).count() == Member.objects.filter(is_mobile=True).count()
+    assert (
+        Membership.objects.filter(org=cloud, kind=Membership.Kind.CLOUD).count()
+        == Member.objects.filter(is_mobile=True).count()
+    )
     for node in Org.objects.all():  # treebeard bookkeeping is consistent
         assert node.numchild == Org.objects.filter(path__startswith=node.path, depth=node.depth + 1).count()
 
@@ -152,17 +176,26 @@ def test_statuses_dates_and_identity_are_consistent(seeded: None) -> None:
         assert id_number_valid(m.id_number) and m.id_number[6:14] == f"{m.birth_date:%Y%m%d}"
         assert m.phone[0] == "1" and m.phone[1] in "3456789" and len(m.phone) == 11
         assert m.org_path == m.org.path and m.name_pinyin and m.name_initials
-        dates = [d for d in (m.application_date, m.activist_date, m.candidate_date, m.probationary_date, m.full_date) if d]
+        dates = [
+            d for d in (m.application_date, m.activist_date, m.candidate_date, m.probationary_date, m.full_date) if d
+        ]
         assert dates == sorted(dates) and len(set(dates)) == len(dates), m
         assert dates and dates[0] >= dt.date(m.birth_date.year + 18, m.birth_date.month, min(m.birth_date.day, 28))
         assert dates[-1] <= TODAY
         if m.status in (MemberStatus.FULL, MemberStatus.SUSPENDED, MemberStatus.DECEASED, MemberStatus.REMOVED):
-            assert m.full_date and m.probationary_date and m.full_date >= m.probationary_date + dt.timedelta(days=365), m
+            assert (
+                m.full_date and m.probationary_date and m.full_date >= m.probationary_date + dt.timedelta(days=365)
+            ), m
         if m.status == MemberStatus.PROBATIONARY:
             assert m.probationary_date and not m.full_date
         if m.activist_date and m.candidate_date:
             assert (m.candidate_date - m.activist_date).days >= 365  # a year as activist first
-        terminal = m.status in (MemberStatus.SUSPENDED, MemberStatus.DECEASED, MemberStatus.REMOVED, MemberStatus.TRANSFERRED_OUT)
+        terminal = m.status in (
+            MemberStatus.SUSPENDED,
+            MemberStatus.DECEASED,
+            MemberStatus.REMOVED,
+            MemberStatus.TRANSFERRED_OUT,
+        )
         assert history[m.pk] == len(dates) + (1 if terminal else 0)
         assert primaries[m.pk] == 1
     assert len({m.employee_no for m in members}) == N
@@ -200,8 +233,11 @@ def test_other_apps_add_their_demo_year_through_a_hook(db: Any, monkeypatch: pyt
     def seed_demo(ctx: Any) -> None:
         calls.append(ctx)
         member = User.objects.get(username="member").member
-        ctx.writer.insert(Fact, ["member_id", "org_id", "org_path", "kind", "quantity", "occurred_at", "source_type", "source_id"],
-                          [(member.pk, member.org_id, member.org_path, "demo.hook", 1, timezone.now(), "demo", "")])
+        ctx.writer.insert(
+            Fact,
+            ["member_id", "org_id", "org_path", "kind", "quantity", "occurred_at", "source_type", "source_id"],
+            [(member.pk, member.org_id, member.org_path, "demo.hook", 1, timezone.now(), "demo", "")],
+        )
 
     name = "dangjian.analytics.demo_data"
     module = types.ModuleType(name)
@@ -212,7 +248,10 @@ def test_other_apps_add_their_demo_year_through_a_hook(db: Any, monkeypatch: pyt
     assert len(calls) == 1
     ctx = calls[0]
     assert set(ctx.users) == set(DEMO_USERNAMES)
-    assert ctx.last_member_id - ctx.first_member_id + 1 == N == Member.objects.filter(
-        pk__range=(ctx.first_member_id, ctx.last_member_id)).count()
+    assert (
+        ctx.last_member_id - ctx.first_member_id + 1
+        == N
+        == Member.objects.filter(pk__range=(ctx.first_member_id, ctx.last_member_id)).count()
+    )
     assert Fact.objects.filter(kind="demo.hook").count() == 1
     assert ctx.rng("x").random() == ctx.rng("x").random()

@@ -9,7 +9,9 @@ from dangjian.points.services import points_convert
 
 
 def test_the_job_goes_only_as_far_as_the_previous_run_saw(cast):
-    PointsRule.objects.update_or_create(kind=FactKind.LOGIN, defaults={"name": "登录", "points_per_unit": 1, "is_active": True})
+    PointsRule.objects.update_or_create(
+        kind=FactKind.LOGIN, defaults={"name": "登录", "points_per_unit": 1, "is_active": True}
+    )
     fact_record(member=cast.member_a, kind=FactKind.LOGIN)
     first = points_convert(settled_only=True)
     if connection.vendor == "postgresql":

@@ -6,6 +6,19 @@ from .competitions import ChallengeRun, Competition
 from .papers import Paper, PaperItem, PaperRule, describe_rule
 
 __all__ = [
-    "Attempt", "AttemptQuestion", "Category", "ChallengeRun", "Competition", "Exam", "KnowledgePoint", "Paper", "PaperItem",
-    "PaperRule", "Question", "QuestionBank", "QuestionType", "QuestionVersion", "describe_rule",
+    "Attempt",
+    "AttemptQuestion",
+    "Category",
+    "ChallengeRun",
+    "Competition",
+    "Exam",
+    "KnowledgePoint",
+    "Paper",
+    "PaperItem",
+    "PaperRule",
+    "Question",
+    "QuestionBank",
+    "QuestionType",
+    "QuestionVersion",
+    "describe_rule",
 ]

@@ -41,28 +41,43 @@ class Exam(models.Model):
         SUBMIT = "submit", _("Submit what was saved")
         DISCARD = "discard", _("Not counted unless submitted in time")
 
-    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("for the members of"))
+    org = models.ForeignKey(
+        "orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("for the members of")
+    )
     org_path = models.CharField(max_length=255, editable=False)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("instructions"), blank=True)
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="exams", verbose_name=_("paper"))
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
-    time_limit_minutes = models.PositiveIntegerField(_("time limit (minutes)"), null=True, blank=True,
-                                                     help_text=_("Empty: until the exam closes."))
+    time_limit_minutes = models.PositiveIntegerField(
+        _("time limit (minutes)"), null=True, blank=True, help_text=_("Empty: until the exam closes.")
+    )
     attempts_allowed = models.PositiveSmallIntegerField(_("attempts allowed"), default=1, help_text=_("0 = unlimited"))
     pass_percent = models.DecimalField(_("pass mark (%)"), max_digits=5, decimal_places=2, default=Decimal("60"))
-    grading_method = models.CharField(_("grade counted"), max_length=8, choices=Grading.choices, default=Grading.HIGHEST)
-    review_policy = models.CharField(_("members may review"), max_length=12, choices=Review.choices, default=Review.AFTER_CLOSE)
-    multiple_partial = models.CharField(_("multiple choice scoring"), max_length=12, choices=Partial.choices, default=Partial.NONE)
-    on_timeout = models.CharField(_("when time runs out"), max_length=8, choices=OnTimeout.choices, default=OnTimeout.SUBMIT)
+    grading_method = models.CharField(
+        _("grade counted"), max_length=8, choices=Grading.choices, default=Grading.HIGHEST
+    )
+    review_policy = models.CharField(
+        _("members may review"), max_length=12, choices=Review.choices, default=Review.AFTER_CLOSE
+    )
+    multiple_partial = models.CharField(
+        _("multiple choice scoring"), max_length=12, choices=Partial.choices, default=Partial.NONE
+    )
+    on_timeout = models.CharField(
+        _("when time runs out"), max_length=8, choices=OnTimeout.choices, default=OnTimeout.SUBMIT
+    )
     audience_statuses = models.JSONField(default=default_statuses, blank=True)
     audience_roles = models.JSONField(default=list, blank=True)  # org roles; empty = every member of the audience
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    competition = models.ForeignKey("exams.Competition", null=True, blank=True, on_delete=models.CASCADE, related_name="rounds")
+    competition = models.ForeignKey(
+        "exams.Competition", null=True, blank=True, on_delete=models.CASCADE, related_name="rounds"
+    )
     round_key = models.CharField(max_length=16, blank=True)  # "2026-W18", "2026-05", "2026-Q2" for competition rounds
     max_score = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0.00"), editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -70,9 +85,14 @@ class Exam(models.Model):
         ordering = ["-opens_at", "-id"]
         indexes = [models.Index(fields=["org_path", "status", "closes_at"], name="exam_scope_idx")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="exam_closes_after_opening"),
-            models.UniqueConstraint(fields=["competition", "round_key"], condition=models.Q(competition__isnull=False),
-                                    name="one_exam_per_competition_round"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="exam_closes_after_opening"
+            ),
+            models.UniqueConstraint(
+                fields=["competition", "round_key"],
+                condition=models.Q(competition__isnull=False),
+                name="one_exam_per_competition_round",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,7 +132,9 @@ class Attempt(models.Model):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(fields=["exam", "member", "number"], name="attempt_unique_number"),
-            models.UniqueConstraint(fields=["exam", "member"], condition=models.Q(status="in_progress"), name="one_open_attempt"),
+            models.UniqueConstraint(
+                fields=["exam", "member"], condition=models.Q(status="in_progress"), name="one_open_attempt"
+            ),
         ]
         indexes = [
             models.Index(fields=["exam", "counts"], name="attempt_counted_idx"),

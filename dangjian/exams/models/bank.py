@@ -21,7 +21,9 @@ class QuestionBank(models.Model):
     org_path = models.CharField(max_length=255, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=128)
     description = models.TextField(_("description"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -72,7 +74,9 @@ class Question(models.Model):
     category_path = models.CharField(max_length=255, blank=True, editable=False)
     type = models.CharField(_("type"), max_length=10, choices=QuestionType.choices)
     difficulty = models.PositiveSmallIntegerField(_("difficulty"), default=3)
-    current_version = models.ForeignKey("QuestionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    current_version = models.ForeignKey(
+        "QuestionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_active = models.BooleanField(_("in use"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -102,14 +106,18 @@ class QuestionVersion(models.Model):
     explanation = models.TextField(_("explanation"), blank=True)
     difficulty = models.PositiveSmallIntegerField(_("difficulty"), default=3)
     knowledge_points = models.ManyToManyField(KnowledgePoint, blank=True, related_name="versions")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["question_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["question", "number"], name="exams_version_unique_number"),
-            models.CheckConstraint(condition=models.Q(difficulty__gte=1, difficulty__lte=5), name="exams_version_difficulty_1_5"),
+            models.CheckConstraint(
+                condition=models.Q(difficulty__gte=1, difficulty__lte=5), name="exams_version_difficulty_1_5"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,21 +20,31 @@ class Competition(models.Model):
         MONTHLY = "monthly", _("Monthly")
         QUARTERLY = "quarterly", _("Quarterly")
 
-    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("for the members of"))
+    org = models.ForeignKey(
+        "orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("for the members of")
+    )
     org_path = models.CharField(max_length=255, db_index=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     recurrence = models.CharField(_("recurrence"), max_length=10, choices=Recurrence.choices, blank=True)
-    paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("paper"))
+    paper = models.ForeignKey(
+        Paper, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("paper")
+    )
     time_limit_minutes = models.PositiveIntegerField(_("time limit (minutes)"), null=True, blank=True)
-    bank = models.ForeignKey(QuestionBank, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("question bank"))
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"))
+    bank = models.ForeignKey(
+        QuestionBank, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("question bank")
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
     seconds_per_question = models.PositiveSmallIntegerField(_("seconds per question"), default=30)
     # DESIGN.md: no public personal rankings by default; an administrator turns them on per competition.
     person_leaderboard = models.BooleanField(_("show a leaderboard of persons"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,7 +68,9 @@ class ChallengeRun(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PLAYING)
     streak = models.PositiveIntegerField(default=0)
     asked = models.JSONField(default=list, blank=True)  # question ids already served in this run
-    current_version = models.ForeignKey(QuestionVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    current_version = models.ForeignKey(
+        QuestionVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     current_options = models.JSONField(default=list, blank=True)
     served_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField()
@@ -68,7 +80,9 @@ class ChallengeRun(models.Model):
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            models.UniqueConstraint(fields=["competition", "member"], condition=models.Q(status="playing"), name="one_playing_run"),
+            models.UniqueConstraint(
+                fields=["competition", "member"], condition=models.Q(status="playing"), name="one_playing_run"
+            ),
         ]
         indexes = [models.Index(fields=["competition", "member", "streak"], name="challenge_best_idx")]
 

@@ -17,7 +17,9 @@ class Paper(models.Model):
         FIXED = "fixed", _("Fixed questions")  # 固定试卷
         RANDOM = "random", _("Random from rules")  # 随机组卷
 
-    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="papers", verbose_name=_("question bank"))
+    bank = models.ForeignKey(
+        QuestionBank, on_delete=models.PROTECT, related_name="papers", verbose_name=_("question bank")
+    )
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation"))
     org_path = models.CharField(max_length=255, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=128)
@@ -26,7 +28,9 @@ class Paper(models.Model):
     shuffle_options = models.BooleanField(_("shuffle options for each attempt"), default=True)
     question_count = models.PositiveIntegerField(default=0, editable=False)
     max_score = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0.00"), editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,7 +59,7 @@ class PaperItem(models.Model):
 
 
 class PaperRule(models.Model):
-    """"8 single-choice of difficulty 2–3 from category 党章, 2 points each"."""
+    """ "8 single-choice of difficulty 2–3 from category 党章, 2 points each"."""
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="rules")
     position = models.PositiveSmallIntegerField()
@@ -63,9 +67,17 @@ class PaperRule(models.Model):
     count = models.PositiveSmallIntegerField(_("number of questions"))
     difficulty_min = models.PositiveSmallIntegerField(_("lowest difficulty"), default=1)
     difficulty_max = models.PositiveSmallIntegerField(_("highest difficulty"), default=5)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"))
-    knowledge_point = models.ForeignKey(KnowledgePoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                        verbose_name=_("knowledge point"))
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    knowledge_point = models.ForeignKey(
+        KnowledgePoint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("knowledge point"),
+    )
     points = models.DecimalField(_("points each"), max_digits=6, decimal_places=2)
 
     class Meta:
@@ -76,7 +88,7 @@ class PaperRule(models.Model):
 
 
 def describe_rule(rule: Any) -> str:
-    """"8 × Single choice, difficulty 2–3, category 党章, 2 points each" (a PaperRule or a RuleSpec)."""
+    """ "8 × Single choice, difficulty 2–3, category 党章, 2 points each" (a PaperRule or a RuleSpec)."""
     from django.utils.translation import gettext as _t
 
     parts = [_t("%(n)d × %(type)s") % {"n": rule.count, "type": QuestionType(rule.type).label}]

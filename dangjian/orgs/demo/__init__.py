@@ -3,4 +3,12 @@ bulk seeder fast enough for 1,000,000 members (see :mod:`dangjian.orgs.demo.seed
 
 from .seeder import DEMO_PASSWORD, DEMO_USERNAMES, DemoContext, DemoSeeder, SeedResult, default_facts_per_member, seed
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERNAMES", "DemoContext", "DemoSeeder", "SeedResult", "default_facts_per_member", "seed"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_USERNAMES",
+    "DemoContext",
+    "DemoSeeder",
+    "SeedResult",
+    "default_facts_per_member",
+    "seed",
+]

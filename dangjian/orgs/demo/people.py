@@ -19,8 +19,15 @@ ID_CHECK = "10X98765432"
 
 # Party status mix of an SOE (fractions); the terminal ones are small on purpose.
 STATUS_MIX: list[tuple[str, float]] = [
-    ("full", 0.85), ("probationary", 0.05), ("candidate", 0.03), ("activist", 0.03), ("applicant", 0.02),
-    ("transferred_out", 0.01), ("suspended", 0.004), ("deceased", 0.004), ("removed", 0.002),
+    ("full", 0.85),
+    ("probationary", 0.05),
+    ("candidate", 0.03),
+    ("activist", 0.03),
+    ("applicant", 0.02),
+    ("transferred_out", 0.01),
+    ("suspended", 0.004),
+    ("deceased", 0.004),
+    ("removed", 0.002),
 ]
 # Youngest age (years) at which each status can carry a complete, rule-abiding history (see key_dates()).
 MIN_AGE = {"applicant": 19, "activist": 21, "candidate": 22, "probationary": 22}
@@ -91,8 +98,11 @@ class Person:
     def status_history(self) -> list[tuple[str, str, dt.date]]:
         """(from, to, effective_on) for every key date, in order."""
         steps = [
-            ("applicant", self.application_date), ("activist", self.activist_date), ("candidate", self.candidate_date),
-            ("probationary", self.probationary_date), ("full", self.full_date),
+            ("applicant", self.application_date),
+            ("activist", self.activist_date),
+            ("candidate", self.candidate_date),
+            ("probationary", self.probationary_date),
+            ("full", self.full_date),
         ]
         out: list[tuple[str, str, dt.date]] = []
         prev = ""
@@ -180,7 +190,12 @@ class PeopleGenerator:
         return got
 
     def person(
-        self, rng: random.Random, *, region: int, titles: list[str], status: str | None,
+        self,
+        rng: random.Random,
+        *,
+        region: int,
+        titles: list[str],
+        status: str | None,
         mix: tuple[list[str], list[float]] | None = None,
     ) -> Person:
         t = self.t
@@ -201,9 +216,17 @@ class PeopleGenerator:
         hire_o = birth_o + round((leave_age + rng.random() * 5) * 365.25)
         hire_o = max(dt.date(1978, 3, 1).toordinal(), min(hire_o, t - 30))
         p = Person(
-            name=self.name(rng, gender), gender=gender, ethnicity=pick(rng, ETHNIC_VALUES, ETHNIC_CUM), birth=birth,
-            id_number=self.id_number(rng, region, birth, gender), phone=self.phone(rng), address=self.address(rng, region),
-            education=education, hire_date=dt.date.fromordinal(hire_o), status=status, job_title=rng.choice(titles),
+            name=self.name(rng, gender),
+            gender=gender,
+            ethnicity=pick(rng, ETHNIC_VALUES, ETHNIC_CUM),
+            birth=birth,
+            id_number=self.id_number(rng, region, birth, gender),
+            phone=self.phone(rng),
+            address=self.address(rng, region),
+            education=education,
+            hire_date=dt.date.fromordinal(hire_o),
+            status=status,
+            job_title=rng.choice(titles),
         )
         self.key_dates(rng, p, birth_o)
         self.extras(rng, p, region)
@@ -237,7 +260,9 @@ class PeopleGenerator:
             hi = t - to_full - (400 if status in ("suspended", "removed", "deceased", "transferred_out") else 1)
             lo = adult + gap_app + gap_act + gap_cand
             # Most joined within ~12 years of starting work or university; some much later.
-            prob = rng.randint(lo, max(lo, hi)) if rng.random() < 0.3 else min(max(lo, hi), lo + rng.randint(0, 12 * 365))
+            prob = (
+                rng.randint(lo, max(lo, hi)) if rng.random() < 0.3 else min(max(lo, hi), lo + rng.randint(0, 12 * 365))
+            )
             p.probationary_date = dt.date.fromordinal(prob)
             full = prob + to_full
             p.full_date = dt.date.fromordinal(full)
@@ -266,6 +291,10 @@ class PeopleGenerator:
                 p.out_of_contact_since = dt.date.fromordinal(t - rng.randint(30, 170))
             since = (p.full_date or p.probationary_date or self.today).toordinal()
             if rng.random() < 0.025 and since < t - 30:
-                p.rewards.append(("reward", rng.choice(names.REWARD_TITLES), dt.date.fromordinal(rng.randint(since, t - 1))))
+                p.rewards.append(
+                    ("reward", rng.choice(names.REWARD_TITLES), dt.date.fromordinal(rng.randint(since, t - 1)))
+                )
             if rng.random() < 0.0015 and since < t - 30:
-                p.rewards.append(("discipline", rng.choice(names.DISCIPLINE_TITLES), dt.date.fromordinal(rng.randint(since, t - 1))))
+                p.rewards.append(
+                    ("discipline", rng.choice(names.DISCIPLINE_TITLES), dt.date.fromordinal(rng.randint(since, t - 1)))
+                )

@@ -96,7 +96,9 @@ class Planner:
         if spec.founded_on is None:
             lo = parent.founded_on if parent is not None and parent.founded_on else dt.date(1952, 1, 1)
             lo = max(lo, dt.date(1952, 1, 1))
-            hi = {"committee": dt.date(2012, 12, 31), "general_branch": dt.date(2018, 12, 31)}.get(spec.kind, dt.date(2022, 12, 31))
+            hi = {"committee": dt.date(2012, 12, 31), "general_branch": dt.date(2018, 12, 31)}.get(
+                spec.kind, dt.date(2022, 12, 31)
+            )
             hi = min(hi, today - dt.timedelta(days=400))
             if parent is None:
                 lo, hi = dt.date(1952, 1, 1), dt.date(1999, 12, 31)
@@ -175,7 +177,9 @@ class Planner:
                     self._branch(gb, f"{prefix}{shop}第{names.cn_number(j + 1)}党支部", s, shop, titles, issuer)
         else:
             for j, s in enumerate(self._split(total)):
-                self._branch(parent, f"{prefix}第{names.cn_number(j + 1)}党支部", s, shops[j % len(shops)], titles, issuer)
+                self._branch(
+                    parent, f"{prefix}第{names.cn_number(j + 1)}党支部", s, shops[j % len(shops)], titles, issuer
+                )
 
     # --- the enterprise -----------------------------------------------------------------------
 
@@ -183,14 +187,26 @@ class Planner:
         rng, n = self.rng, self.n
         brand = rng.choice(names.BRANDS)  # the first draw: see root_name()
         group_unit = f"中国{brand}集团有限公司"
-        root = self._add(None, "committee", f"{group_unit}党委", short_name=f"{brand}集团党委", unit=group_unit,
-                         region=rng.randrange(4))  # headquarters in a municipality
+        root = self._add(
+            None,
+            "committee",
+            f"{group_unit}党委",
+            short_name=f"{brand}集团党委",
+            unit=group_unit,
+            region=rng.randrange(4),
+        )  # headquarters in a municipality
         root.subsidiary = -1
 
         hq_total = max(50, min(1500, round(n * 0.03)))
         self._dept_branches(root, "集团总部", names.HQ_DEPARTMENTS, hq_total, root.name)
-        self._add(root, "branch", f"{brand}集团流动党员云端支部", short_name="云端支部", is_cloud=True,
-                  founded_on=self.today - dt.timedelta(days=rng.randint(500, 1500)))
+        self._add(
+            root,
+            "branch",
+            f"{brand}集团流动党员云端支部",
+            short_name="云端支部",
+            is_cloud=True,
+            founded_on=self.today - dt.timedelta(days=rng.randint(500, 1500)),
+        )
 
         k = 3 if n < 1000 else rng.randint(3, 5)
         industries = rng.sample(names.INDUSTRIES, k)
@@ -206,19 +222,29 @@ class Planner:
         self._finish()
         return self.orgs
 
-    def _subsidiary(self, root: OrgSpec, brand: str, s_idx: int, industry: dict[str, Any], total: int, region: int) -> None:
+    def _subsidiary(
+        self, root: OrgSpec, brand: str, s_idx: int, industry: dict[str, Any], total: int, region: int
+    ) -> None:
         rng = self.rng
         short = f"{brand}{industry['name']}"
         unit = f"{short}有限公司"
-        sub = self._add(root, "committee", f"{unit}党委", short_name=f"{short}党委", unit=unit, region=region, subsidiary=s_idx)
+        sub = self._add(
+            root, "committee", f"{unit}党委", short_name=f"{short}党委", unit=unit, region=region, subsidiary=s_idx
+        )
         jg = max(20, min(800, round(total * 0.06)))
         self._dept_branches(sub, short, names.UNIT_DEPARTMENTS, jg, sub.name)
         rest = total - jg
         if s_idx == 0:
             project = rng.choice(names.TEMP_PROJECTS)
-            self._add(sub, "branch", f"{project}项目临时党支部", short_name="临时党支部", is_temporary=True,
-                      ends_on=self.today + dt.timedelta(days=rng.randint(120, 300)),
-                      founded_on=self.today - dt.timedelta(days=rng.randint(150, 500)))
+            self._add(
+                sub,
+                "branch",
+                f"{project}项目临时党支部",
+                short_name="临时党支部",
+                is_temporary=True,
+                ends_on=self.today + dt.timedelta(days=rng.randint(120, 300)),
+                founded_on=self.today - dt.timedelta(days=rng.randint(150, 500)),
+            )
         if rest >= 2400:
             u = max(2, round(rest / 1500))
             weights = [rng.uniform(0.6, 1.4) for _ in range(u)]
@@ -234,7 +260,9 @@ class Planner:
                 if n_same:
                     label = f"{city}第{names.cn_number(n_same + 1)}{suffix}"
                 used.add(label)
-                u_org = self._add(sub, "committee", f"{label}党委", short_name=label, unit=f"{unit}{label}", region=region_u)
+                u_org = self._add(
+                    sub, "committee", f"{label}党委", short_name=label, unit=f"{unit}{label}", region=region_u
+                )
                 jg_u = max(20, min(150, round(m_u * 0.08)))
                 self._dept_branches(u_org, label, names.UNIT_DEPARTMENTS, jg_u, sub.name)
                 self._production(u_org, label, industry, m_u - jg_u, u_org.name)
@@ -270,12 +298,17 @@ class Planner:
                     sib[0].size -= 55 - b.size
                     b.size, b.special = 55, "big"
                     break
+
         def not_first(o: OrgSpec) -> bool:
             return o.parent is not None and self.orgs[o.parent].children[0] != o.index
 
         regular = self._regular_branches()
         candidates = (
-            [o for o in regular if 20 <= o.size <= 40 and o.subsidiary == 0 and not_first(o) and o.titles is not names.HQ_TITLES]
+            [
+                o
+                for o in regular
+                if 20 <= o.size <= 40 and o.subsidiary == 0 and not_first(o) and o.titles is not names.HQ_TITLES
+            ]
             or [o for o in regular if 20 <= o.size <= 40 and not_first(o)]
             or [o for o in regular if 20 <= o.size <= 46]
         )
@@ -312,8 +345,16 @@ class Planner:
         for o in list(self.orgs):
             if o.is_branch and o.size >= 30 and (o.special == "secretary" or rng.random() < 0.6):
                 for g in range(2 if o.size < 45 else 3):
-                    grp = OrgSpec(index=len(self.orgs), parent=o.index, kind="group", name=f"第{names.cn_number(g + 1)}党小组",
-                                  depth=o.depth + 1, unit=o.unit, region=o.region, subsidiary=o.subsidiary)
+                    grp = OrgSpec(
+                        index=len(self.orgs),
+                        parent=o.index,
+                        kind="group",
+                        name=f"第{names.cn_number(g + 1)}党小组",
+                        depth=o.depth + 1,
+                        unit=o.unit,
+                        region=o.region,
+                        subsidiary=o.subsidiary,
+                    )
                     grp.founded_on = o.founded_on
                     grp.path = o.path + _step(g + 1)
                     o.children.append(grp.index)

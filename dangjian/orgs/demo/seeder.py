@@ -44,19 +44,74 @@ DEMO_EMPLOYEE_NO = "E9000001"  # the `employee` demo account (staff, not a membe
 FACT_SOURCE = "demo"
 
 ORG_FIELDS = [
-    "id", "path", "depth", "numchild", "name", "short_name", "kind", "unit", "founded_on", "is_cloud", "is_temporary",
-    "ends_on", "term_start", "term_end",
+    "id",
+    "path",
+    "depth",
+    "numchild",
+    "name",
+    "short_name",
+    "kind",
+    "unit",
+    "founded_on",
+    "is_cloud",
+    "is_temporary",
+    "ends_on",
+    "term_start",
+    "term_end",
 ]
 MEMBER_FIELDS = [
-    "id", "user_id", "org_id", "org_path", "name", "name_pinyin", "name_initials", "gender", "ethnicity", "birth_date",
-    "id_number", "id_number_index", "phone", "phone_index", "address", "education", "employee_no", "department",
-    "job_title", "hire_date", "status", "application_date", "activist_date", "candidate_date", "probationary_date",
-    "full_date", "is_mobile", "mobile_since", "mobile_whereabouts", "out_of_contact_since", "created_at", "updated_at",
+    "id",
+    "user_id",
+    "org_id",
+    "org_path",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "id_number_index",
+    "phone",
+    "phone_index",
+    "address",
+    "education",
+    "employee_no",
+    "department",
+    "job_title",
+    "hire_date",
+    "status",
+    "application_date",
+    "activist_date",
+    "candidate_date",
+    "probationary_date",
+    "full_date",
+    "is_mobile",
+    "mobile_since",
+    "mobile_whereabouts",
+    "out_of_contact_since",
+    "created_at",
+    "updated_at",
 ]
 USER_FIELDS = [
-    "id", "password", "is_superuser", "username", "email", "is_staff", "is_active", "date_joined", "name", "employee_no",
-    "phone", "phone_index", "admin_role", "must_change_password", "password_changed_at", "failed_login_count",
-    "totp_secret", "totp_last_step",
+    "id",
+    "password",
+    "is_superuser",
+    "username",
+    "email",
+    "is_staff",
+    "is_active",
+    "date_joined",
+    "name",
+    "employee_no",
+    "phone",
+    "phone_index",
+    "admin_role",
+    "must_change_password",
+    "password_changed_at",
+    "failed_login_count",
+    "totp_secret",
+    "totp_last_step",
 ]
 # Accounts carry the roster's ID number where the User model has one (for account claiming).
 USER_HAS_ID_NUMBER = any(f.name == "id_number_index" for f in User._meta.concrete_fields)
@@ -122,9 +177,18 @@ class SeedResult:
 
 class DemoSeeder:
     def __init__(
-        self, *, members: int, seed: int = 1, today: dt.date | None = None, facts_per_member: int | None = None,
-        accounts: int = 2000, chunk_size: int = 10_000, insert_mode: str | None = None, progress: bool = True,
-        app_hooks: bool = True, out: TextIO | None = None,
+        self,
+        *,
+        members: int,
+        seed: int = 1,
+        today: dt.date | None = None,
+        facts_per_member: int | None = None,
+        accounts: int = 2000,
+        chunk_size: int = 10_000,
+        insert_mode: str | None = None,
+        progress: bool = True,
+        app_hooks: bool = True,
+        out: TextIO | None = None,
     ) -> None:
         self.app_hooks = app_hooks
         self.n = members
@@ -232,9 +296,17 @@ class DemoSeeder:
 
     def context(self) -> DemoContext:
         return DemoContext(
-            members=self.n, seed=self.seed, today=self.today, facts_per_member=self.fpm, users=dict(self.demo_users),
-            root_org_id=self.org_id(self.root), secretary_branch_id=self.org_id(self.sec_branch),
-            first_member_id=self.member_base, last_member_id=self.member_base + self.n - 1, writer=self.writer, out=self.out,
+            members=self.n,
+            seed=self.seed,
+            today=self.today,
+            facts_per_member=self.fpm,
+            users=dict(self.demo_users),
+            root_org_id=self.org_id(self.root),
+            secretary_branch_id=self.org_id(self.sec_branch),
+            first_member_id=self.member_base,
+            last_member_id=self.member_base + self.n - 1,
+            writer=self.writer,
+            out=self.out,
         )
 
     def _app_hooks(self) -> None:
@@ -268,8 +340,20 @@ class DemoSeeder:
     def _insert_orgs(self) -> None:
         rows = [
             (
-                self.org_id(o), o.path, o.depth, o.numchild, o.name[:128], o.short_name[:64], o.kind, o.unit[:128], o.founded_on,
-                o.is_cloud, o.is_temporary, o.ends_on, o.term_start, o.term_end,
+                self.org_id(o),
+                o.path,
+                o.depth,
+                o.numchild,
+                o.name[:128],
+                o.short_name[:64],
+                o.kind,
+                o.unit[:128],
+                o.founded_on,
+                o.is_cloud,
+                o.is_temporary,
+                o.ends_on,
+                o.term_start,
+                o.term_end,
             )
             for o in self.plan
         ]
@@ -315,7 +399,9 @@ class DemoSeeder:
         root = Org.objects.get(pk=self.org_id(self.root))
         sec = Org.objects.get(pk=self.org_id(self.sec_branch))
         if "committee" in self.demo_users:
-            org_role_grant(user=self.demo_users["committee"], org=root, role=OrgRole.Role.COMMITTEE_ADMIN, acting_user=None)
+            org_role_grant(
+                user=self.demo_users["committee"], org=root, role=OrgRole.Role.COMMITTEE_ADMIN, acting_user=None
+            )
         if "secretary" in self.demo_users:
             org_role_grant(user=self.demo_users["secretary"], org=sec, role=OrgRole.Role.SECRETARY, acting_user=None)
         self.member_password = make_password(DEMO_PASSWORD)  # one hash for the bulk member accounts (demo only)
@@ -384,7 +470,9 @@ class DemoSeeder:
         now = self.now
         for b in branches:
             rng = random.Random(f"branch:{self.seed}:{self.n}:{b.path}")
-            fact_rng = random.Random(f"facts:{self.seed}:{self.n}:{b.path}")  # members do not depend on --facts-per-member
+            fact_rng = random.Random(
+                f"facts:{self.seed}:{self.n}:{b.path}"
+            )  # members do not depend on --facts-per-member
             org_id = self.org_id(b)
             theme_day = rng.randint(1, 28)
             mix = self.people.status_mix(b.size, sum(1 for v in b.forced.values() if v == "full"))
@@ -402,18 +490,66 @@ class DemoSeeder:
                 elif g < self.accounts and p.status in PRESENT:
                     user_id = self.user_next
                     self.user_next += 1
-                    users.append((
-                        user_id, self.member_password, False, emp, "", False, True, now, p.name, emp,
-                        p.phone, self.blind(p.phone), "", False, now, 0, "", 0,
-                    ) + ((p.id_number, self.blind(p.id_number)) if USER_HAS_ID_NUMBER else ()))
+                    users.append(
+                        (
+                            user_id,
+                            self.member_password,
+                            False,
+                            emp,
+                            "",
+                            False,
+                            True,
+                            now,
+                            p.name,
+                            emp,
+                            p.phone,
+                            self.blind(p.phone),
+                            "",
+                            False,
+                            now,
+                            0,
+                            "",
+                            0,
+                        )
+                        + ((p.id_number, self.blind(p.id_number)) if USER_HAS_ID_NUMBER else ())
+                    )
                 py, ini = self.pinyin(p.name)
-                members.append((
-                    mid, user_id, org_id, b.path, p.name, py, ini, p.gender, p.ethnicity, p.birth,
-                    p.id_number, self.blind(p.id_number), p.phone, self.blind(p.phone), p.address, p.education, emp, b.dept,
-                    p.job_title, p.hire_date, p.status, p.application_date, p.activist_date, p.candidate_date,
-                    p.probationary_date, p.full_date, p.is_mobile, p.mobile_since, p.mobile_whereabouts,
-                    p.out_of_contact_since, now, now,
-                ))
+                members.append(
+                    (
+                        mid,
+                        user_id,
+                        org_id,
+                        b.path,
+                        p.name,
+                        py,
+                        ini,
+                        p.gender,
+                        p.ethnicity,
+                        p.birth,
+                        p.id_number,
+                        self.blind(p.id_number),
+                        p.phone,
+                        self.blind(p.phone),
+                        p.address,
+                        p.education,
+                        emp,
+                        b.dept,
+                        p.job_title,
+                        p.hire_date,
+                        p.status,
+                        p.application_date,
+                        p.activist_date,
+                        p.candidate_date,
+                        p.probationary_date,
+                        p.full_date,
+                        p.is_mobile,
+                        p.mobile_since,
+                        p.mobile_whereabouts,
+                        p.out_of_contact_since,
+                        now,
+                        now,
+                    )
+                )
                 for frm, to, on in p.status_history():
                     changes.append((mid, frm, to, on, REASONS[to], now))
                 started = max(p.hire_date, p.application_date or p.hire_date)
@@ -438,7 +574,16 @@ class DemoSeeder:
             self.writer.insert(Fact, FACT_FIELDS, facts)
         self.result.users += len(users)
 
-    def _facts(self, rng: random.Random, out: list[tuple[Any, ...]], mid: int, org_id: int, path: str, p: Person, theme_day: int) -> None:
+    def _facts(
+        self,
+        rng: random.Random,
+        out: list[tuple[Any, ...]],
+        mid: int,
+        org_id: int,
+        path: str,
+        p: Person,
+        theme_day: int,
+    ) -> None:
         """About ``fpm`` logins over the past year. Meetings, dues and study write their own facts from their own
         demo records (their ``demo_data`` hooks), so every number on a dashboard traces back to a record."""
         n = self.fpm if p.status in ACTIVE else max(1, self.fpm // 3)
@@ -473,18 +618,28 @@ class DemoSeeder:
                 rows += [(self.org_id(o), member_at(o, i), BRANCH_POST_POSITIONS[i], start, None) for i in posts]
             elif o.kind in ("committee", "general_branch") and o.post_branch is not None:
                 src = self.plan[o.post_branch]
-                rows += [(self.org_id(o), member_at(src, pos), post, start, None) for pos, post in PARENT_POST_POSITIONS.items()]
+                rows += [
+                    (self.org_id(o), member_at(src, pos), post, start, None)
+                    for pos, post in PARENT_POST_POSITIONS.items()
+                ]
             elif o.kind == "group" and o.parent is not None:
                 parent = self.plan[o.parent]
                 g = parent.children.index(o.index) if o.index in parent.children else 0
                 pos = GROUP_LEADER_POSITIONS[g % len(GROUP_LEADER_POSITIONS)]
                 if pos < parent.size:
-                    rows.append((self.org_id(o), member_at(parent, pos), OrgPost.Post.GROUP_LEADER, o.founded_on or start, None))
+                    rows.append(
+                        (self.org_id(o), member_at(parent, pos), OrgPost.Post.GROUP_LEADER, o.founded_on or start, None)
+                    )
         self.writer.insert(OrgPost, POST_FIELDS, rows)
 
     def _extra_memberships(self) -> None:
-        rows = [(mid, self.org_id(self.cloud), Membership.Kind.CLOUD, since, None, "") for mid, since in self.cloud_joins]
-        rows += [(mid, self.org_id(self.temporary), Membership.Kind.TEMPORARY, since, None, "") for mid, since in self.temp_candidates]
+        rows = [
+            (mid, self.org_id(self.cloud), Membership.Kind.CLOUD, since, None, "") for mid, since in self.cloud_joins
+        ]
+        rows += [
+            (mid, self.org_id(self.temporary), Membership.Kind.TEMPORARY, since, None, "")
+            for mid, since in self.temp_candidates
+        ]
         self.writer.insert(Membership, MEMBERSHIP_FIELDS, rows)
 
 
@@ -499,4 +654,3 @@ def _utc(day_ordinal: int, local_seconds: int) -> dt.datetime:
 
 def seed(**kwargs: Any) -> SeedResult:
     return DemoSeeder(**kwargs).run()
-

@@ -51,7 +51,9 @@ class BulkWriter:
         return None
 
     @staticmethod
-    def _with_defaults(model: type[models.Model], given: list[Any], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def _with_defaults(
+        model: type[models.Model], given: list[Any], rows: list[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
         """Append the columns the caller did not name, with their Python defaults, as bulk_create would.
 
         Models grow fields while the seeder stays the same; a raw INSERT/COPY would otherwise leave a new
@@ -59,7 +61,8 @@ class BulkWriter:
         """
         names = {f.name for f in given}
         missing = [
-            f for f in model._meta.concrete_fields
+            f
+            for f in model._meta.concrete_fields
             if f.name not in names and not (f.primary_key and isinstance(f, models.AutoField))
         ]
         if not missing:
@@ -68,7 +71,8 @@ class BulkWriter:
         now = timezone.now()
         per_row = [f for f in missing if f.has_default() and callable(f.default)]  # e.g. uuid4: one value per row
         tail = tuple(
-            now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default() for f in missing
+            now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
+            for f in missing
         )
         if not per_row:
             return [row + tail for row in rows]

@@ -29,8 +29,17 @@ def test_import_creates_members_accounts_and_history(cast):
     result = members_import(upload=csv(GOOD), acting_user=cast.secretary_a)
     assert result == {"created": 3, "updated": 0, "unchanged": 0}
     wang = Member.objects.get(employee_no="E100001")
-    assert (wang.org, wang.status, wang.full_date, wang.name_initials) == (cast.branch_a, "full", dt.date(2013, 6, 30), "wxm")
-    assert wang.id_number == "110105199003150017" and wang.user.must_change_password and not wang.user.has_usable_password()
+    assert (wang.org, wang.status, wang.full_date, wang.name_initials) == (
+        cast.branch_a,
+        "full",
+        dt.date(2013, 6, 30),
+        "wxm",
+    )
+    assert (
+        wang.id_number == "110105199003150017"
+        and wang.user.must_change_password
+        and not wang.user.has_usable_password()
+    )
     assert StatusChange.objects.filter(member=wang).count() == 1
     assert not Member.objects.filter(employee_no="E100003").exists()
     assert User.objects.get(employee_no="E100003").name == "钱进"
@@ -38,13 +47,24 @@ def test_import_creates_members_accounts_and_history(cast):
 
 def test_reimport_is_idempotent_and_audits_only_changes(cast):
     members_import(upload=csv(GOOD), acting_user=cast.secretary_a)
-    assert members_import(upload=csv(GOOD), acting_user=cast.secretary_a) == {"created": 0, "updated": 0, "unchanged": 3}
+    assert members_import(upload=csv(GOOD), acting_user=cast.secretary_a) == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 3,
+    }
     changed = [GOOD[0].replace("财务部,会计", "审计部,审计师"), *GOOD[1:]]
     before = AuditEvent.objects.filter(action="member.update").count()
-    assert members_import(upload=csv(changed), acting_user=cast.secretary_a) == {"created": 0, "updated": 1, "unchanged": 2}
+    assert members_import(upload=csv(changed), acting_user=cast.secretary_a) == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 2,
+    }
     event = AuditEvent.objects.filter(action="member.update").exclude(pk__in=[]).order_by("-id").first()
     assert AuditEvent.objects.filter(action="member.update").count() == before + 1
-    assert event.before == {"department": "财务部", "job_title": "会计"} and event.after == {"department": "审计部", "job_title": "审计师"}
+    assert event.before == {"department": "财务部", "job_title": "会计"} and event.after == {
+        "department": "审计部",
+        "job_title": "审计师",
+    }
 
 
 def test_one_bad_row_writes_nothing_and_every_bad_row_is_reported(cast):
@@ -61,7 +81,16 @@ def test_one_bad_row_writes_nothing_and_every_bad_row_is_reported(cast):
     with pytest.raises(DomainError) as exc:
         members_import(upload=csv(bad), acting_user=cast.secretary_a)
     found = {(e["row"], e["field"]) for e in exc.value.errors}
-    assert {(3, "id_number"), (4, "employee_no"), (5, "birth_date"), (5, "phone"), (6, "org"), (7, "status"), (8, "application_date"), (9, "employee_no")} <= found
+    assert {
+        (3, "id_number"),
+        (4, "employee_no"),
+        (5, "birth_date"),
+        (5, "phone"),
+        (6, "org"),
+        (7, "status"),
+        (8, "application_date"),
+        (9, "employee_no"),
+    } <= found
     assert (2, "name") not in found
     assert not Member.objects.filter(employee_no__startswith="E1000").exists()
     assert not User.objects.filter(employee_no__startswith="E1000").exists()
@@ -75,14 +104,16 @@ def test_moving_a_member_by_import_is_refused(cast):
     assert exc.value.errors[0]["field"] == "org"
 
 
-
-@pytest.mark.parametrize("content,name", [
-    (b"MZ\x90\x00" + b"\x00" * 64, "roster.xlsx"),
-    (b"PK\x03\x04not really", "roster.xlsx"),
-    ("姓名,部门\n张三,财务\n".encode(), "roster.csv"),
-    (b"", "roster.csv"),
-    ((HEAD + "\n").encode(), "roster.csv"),
-])
+@pytest.mark.parametrize(
+    "content,name",
+    [
+        (b"MZ\x90\x00" + b"\x00" * 64, "roster.xlsx"),
+        (b"PK\x03\x04not really", "roster.xlsx"),
+        ("姓名,部门\n张三,财务\n".encode(), "roster.csv"),
+        (b"", "roster.csv"),
+        ((HEAD + "\n").encode(), "roster.csv"),
+    ],
+)
 def test_bad_files_are_refused(cast, content, name):
     with pytest.raises(DomainError) as exc:
         members_import(upload=SimpleUploadedFile(name, content), acting_user=cast.secretary_a)
@@ -109,7 +140,9 @@ def test_api_import(client, cast):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=cast.secretary_a, name='t').plaintext}"}
     ok = client.post("/api/v1/members/import", {"file": csv(GOOD)}, **headers)
     assert ok.status_code == 200 and ok.json()["created"] == 3
-    bad = client.post("/api/v1/members/import", {"file": csv(["E9,x,男,汉族,1990-01-01,,,,,,,甲公司第一党支部,??,,,,,"])}, **headers)
+    bad = client.post(
+        "/api/v1/members/import", {"file": csv(["E9,x,男,汉族,1990-01-01,,,,,,,甲公司第一党支部,??,,,,,"])}, **headers
+    )
     assert bad.status_code == 400
     assert bad.json()["errors"] == [{"row": 2, "field": "status", "message": bad.json()["errors"][0]["message"]}]
     outsider = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=cast.member_a_user, name='t').plaintext}"}

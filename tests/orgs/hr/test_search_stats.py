@@ -42,7 +42,9 @@ def test_filters_in_list_and_api(client, cast):
 
 def test_statistics_count_the_scope_only(client, cast, django_assert_max_num_queries):
     make_member(cast.branch_a, name="王芳", gender="F", probationary_date=_years_ago(12))
-    status, gender, age, _education, party_age = statistics(Member.objects.filter(org_path__startswith=cast.branch_a.path))
+    status, gender, age, _education, party_age = statistics(
+        Member.objects.filter(org_path__startswith=cast.branch_a.path)
+    )
     assert [n for _label, n in gender.rows] == [1, 1]  # one man (张三), one woman (王芳); branch B not counted
     assert age.total == 2 and status.total == 2
     assert [n for _label, n in party_age.rows] == [0, 0, 1, 0, 0]  # 张三 has no admission date recorded

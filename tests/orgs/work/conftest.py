@@ -40,12 +40,37 @@ def applicant(org: Org, *, birth: dt.date = dt.date(1995, 5, 5), name: str = "çŽ
 
 def schedule(start: dt.date) -> dict[int, dt.date]:
     """A valid date for each step, counted from the application on ``start`` (30Â½ months in all)."""
+
     def d(months: int, days: int = 0) -> dt.date:
         return add_months(start, months) + dt.timedelta(days=days)
 
-    return {1: d(0), 2: d(0, 10), 3: d(1), 4: d(1, 5), 5: d(2), 6: d(6), 7: d(13), 8: d(13, 5), 9: d(14), 10: d(14, 10),
-            11: d(15), 12: d(15, 10), 13: d(16), 14: d(16, 5), 15: d(17), 16: d(17, 10), 17: d(18), 18: d(18, 5), 19: d(18, 10),
-            20: d(19), 21: d(24), 22: d(29), 23: d(29, 10), 24: d(30), 25: d(30, 5)}
+    return {
+        1: d(0),
+        2: d(0, 10),
+        3: d(1),
+        4: d(1, 5),
+        5: d(2),
+        6: d(6),
+        7: d(13),
+        8: d(13, 5),
+        9: d(14),
+        10: d(14, 10),
+        11: d(15),
+        12: d(15, 10),
+        13: d(16),
+        14: d(16, 5),
+        15: d(17),
+        16: d(17, 10),
+        17: d(18),
+        18: d(18, 5),
+        19: d(18, 10),
+        20: d(19),
+        21: d(24),
+        22: d(29),
+        23: d(29, 10),
+        24: d(30),
+        25: d(30, 5),
+    }
 
 
 def step_payload(n: int, cast: Any, voters: list[Member]) -> dict[str, Any]:
@@ -81,7 +106,9 @@ class Walker:
         payload = {**step_payload(n, self.cast, self.voters), **extra}
         if n == 23 and "yes" not in payload:
             payload.update(present=len(self.voters), yes=len(self.voters), no=0, abstain=0)
-        return development.development_record_step(case=case, number=n, done_on=on or self.dates[n], acting_user=user, **payload)
+        return development.development_record_step(
+            case=case, number=n, done_on=on or self.dates[n], acting_user=user, **payload
+        )
 
     def to(self, case: DevelopmentCase, last: int) -> DevelopmentCase:
         case.refresh_from_db()

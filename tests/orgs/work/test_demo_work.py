@@ -25,7 +25,12 @@ def test_the_demo_pipeline_and_transfers(db, client):
     assert counts["cases"] == pipeline == DevelopmentCase.objects.count() > 0
     assert not DevelopmentStep.objects.filter(done_on__gt=today).exists()
     for case in DevelopmentCase.objects.select_related("member"):
-        expected = {"applicant": range(1, 3), "activist": range(3, 7), "candidate": range(7, 15), "probationary": range(17, 22)}
+        expected = {
+            "applicant": range(1, 3),
+            "activist": range(3, 7),
+            "candidate": range(7, 15),
+            "probationary": range(17, 22),
+        }
         assert case.current_step in expected[case.member.status], (case.member.status, case.current_step)
     assert DevelopmentCase.objects.filter(due_on__lt=today).exists()  # the board has overdue work
     prob = DevelopmentStep.objects.filter(number=15).select_related("case__member")

@@ -21,13 +21,16 @@ def _field(exc):
 
 # --- Age ≥ 18 at application ----------------------------------------------------------------------
 
+
 def test_a_17_year_old_cannot_apply_and_an_18_year_old_can(cast):
     person = applicant(cast.branch_a, birth=dt.date(2005, 3, 10))
     with pytest.raises(DomainError) as exc:
         development.development_start(member=person, application_date=dt.date(2023, 3, 9), acting_user=cast.secretary_a)
     assert _field(exc) == ["application_date"] and "18" in exc.value.message
     assert not DevelopmentCase.objects.exists()
-    case = development.development_start(member=person, application_date=dt.date(2023, 3, 10), acting_user=cast.secretary_a)
+    case = development.development_start(
+        member=person, application_date=dt.date(2023, 3, 10), acting_user=cast.secretary_a
+    )
     assert case.current_step == 1
     assert Member.objects.get(pk=person.pk).application_date == dt.date(2023, 3, 10)
 
@@ -35,13 +38,17 @@ def test_a_17_year_old_cannot_apply_and_an_18_year_old_can(cast):
 def test_a_29_february_birthday_turns_18_on_1_march(cast):
     person = applicant(cast.branch_a, birth=dt.date(2004, 2, 29))
     with pytest.raises(DomainError):
-        development.development_start(member=person, application_date=dt.date(2022, 2, 28), acting_user=cast.secretary_a)
+        development.development_start(
+            member=person, application_date=dt.date(2022, 2, 28), acting_user=cast.secretary_a
+        )
     development.development_start(member=person, application_date=dt.date(2022, 3, 1), acting_user=cast.secretary_a)
 
 
 def test_only_an_applicant_starts_a_case_and_only_once(cast):
     with pytest.raises(DomainError) as exc:
-        development.development_start(member=cast.member_a, application_date=dt.date(2024, 1, 1), acting_user=cast.secretary_a)
+        development.development_start(
+            member=cast.member_a, application_date=dt.date(2024, 1, 1), acting_user=cast.secretary_a
+        )
     assert _field(exc) == ["member"]
     person = applicant(cast.branch_a)
     development.development_start(member=person, application_date=dt.date(2024, 1, 1), acting_user=cast.secretary_a)
@@ -50,6 +57,7 @@ def test_only_an_applicant_starts_a_case_and_only_once(cast):
 
 
 # --- Order, dates, status moves -------------------------------------------------------------------
+
 
 def test_steps_go_in_order_and_never_into_the_future(cast, walker):
     case = walker.start(applicant(cast.branch_a), dt.date(2024, 1, 10))
@@ -84,22 +92,30 @@ def test_steps_3_7_17_24_move_the_status_with_their_dates(cast, walker):
     case.refresh_from_db()
     assert case.status == DevelopmentCase.Status.COMPLETED and case.next_step is None
     assert list(StatusChange.objects.filter(member=person).values_list("to_status", flat=True)) == [
-        "activist", "candidate", "probationary", "full"]
+        "activist",
+        "candidate",
+        "probationary",
+        "full",
+    ]
     assert AuditEvent.objects.filter(action="development.step").count() == 24
 
 
 # --- Candidate after ≥ 1 year as activist -----------------------------------------------------------
 
-@pytest.mark.parametrize(("activist", "days", "ok"), [
-    (dt.date(2023, 1, 10), 364, False),
-    (dt.date(2023, 1, 10), 365, True),
-    # Across 29 February 2024: 365 days is not yet a calendar year, 366 is.
-    (dt.date(2023, 3, 1), 365, False),
-    (dt.date(2023, 3, 1), 366, True),
-    # Activist on 29 February: the year is complete on 28 February of the next year.
-    (dt.date(2024, 2, 29), 364, False),
-    (dt.date(2024, 2, 29), 365, True),
-])
+
+@pytest.mark.parametrize(
+    ("activist", "days", "ok"),
+    [
+        (dt.date(2023, 1, 10), 364, False),
+        (dt.date(2023, 1, 10), 365, True),
+        # Across 29 February 2024: 365 days is not yet a calendar year, 366 is.
+        (dt.date(2023, 3, 1), 365, False),
+        (dt.date(2023, 3, 1), 366, True),
+        # Activist on 29 February: the year is complete on 28 February of the next year.
+        (dt.date(2024, 2, 29), 364, False),
+        (dt.date(2024, 2, 29), 365, True),
+    ],
+)
 def test_candidate_only_after_a_full_calendar_year_as_activist(cast, walker, activist, days, ok):
     case = walker.start(applicant(cast.branch_a), activist - dt.timedelta(days=30))
     walker.to(case, 2)
@@ -119,7 +135,11 @@ def test_candidate_only_after_a_full_calendar_year_as_activist(cast, walker, act
 
 # --- Training ≥ 24 class hours or ≥ 3 days --------------------------------------------------------
 
-@pytest.mark.parametrize(("hours", "days", "ok"), [(23, None, False), (24, None, True), (None, 2, False), (None, 3, True), (23, 2, False), (0, 3, True)])
+
+@pytest.mark.parametrize(
+    ("hours", "days", "ok"),
+    [(23, None, False), (24, None, True), (None, 2, False), (None, 3, True), (23, 2, False), (0, 3, True)],
+)
 def test_training_needs_24_class_hours_or_3_days(cast, walker, hours, days, ok):
     case = walker.start(applicant(cast.branch_a), dt.date(2023, 1, 10))
     walker.to(case, 10)
@@ -134,13 +154,20 @@ def test_training_needs_24_class_hours_or_3_days(cast, walker, hours, days, ok):
 
 # --- Two full members as mentors and sponsors -------------------------------------------------------
 
+
 def test_mentors_and_sponsors_are_two_different_full_members(cast, walker, voters):
     person = applicant(cast.branch_a)
     case = walker.start(person, dt.date(2023, 1, 10))
     walker.to(case, 4)
     probationary = make_member(cast.branch_a, name="预备甲", status=MemberStatus.PROBATIONARY)
-    for ids in ([voters[1].pk], [voters[1].pk, voters[1].pk], [voters[1].pk, probationary.pk], [voters[1].pk, person.pk],
-                [voters[1].pk, cast.member_b.pk], [voters[1].pk, voters[2].pk, voters[3].pk]):
+    for ids in (
+        [voters[1].pk],
+        [voters[1].pk, voters[1].pk],
+        [voters[1].pk, probationary.pk],
+        [voters[1].pk, person.pk],
+        [voters[1].pk, cast.member_b.pk],
+        [voters[1].pk, voters[2].pk, voters[3].pk],
+    ):
         with pytest.raises(DomainError) as exc:
             walker.step(case, 5, mentor_ids=ids)
         assert _field(exc) == ["mentor_ids"], ids
@@ -155,6 +182,7 @@ def test_mentors_and_sponsors_are_two_different_full_members(cast, walker, voter
 
 
 # --- The general meeting vote ---------------------------------------------------------------------
+
 
 @pytest.fixture
 def ten_voters(cast, voters):
@@ -203,10 +231,17 @@ def test_a_vote_at_a_held_general_meeting_takes_its_numbers(cast, walker, ten_vo
     walker.voters = ten_voters
     case = walker.start(applicant(cast.branch_a), add_months(TODAY(), -20))
     walker.to(case, 14)
-    meeting = meetings.meeting_plan(org=cast.branch_a, acting_user=cast.secretary_a, type="general", topic="讨论接收预备党员",
-                                    starts_at=timezone.now() - dt.timedelta(hours=2))
+    meeting = meetings.meeting_plan(
+        org=cast.branch_a,
+        acting_user=cast.secretary_a,
+        type="general",
+        topic="讨论接收预备党员",
+        starts_at=timezone.now() - dt.timedelta(hours=2),
+    )
     present = [m.pk for m in ten_voters[:6]]
-    meetings.attendance_mark(meeting=meeting, member_ids=present, status=Attendance.Status.PRESENT, acting_user=cast.secretary_a)
+    meetings.attendance_mark(
+        meeting=meeting, member_ids=present, status=Attendance.Status.PRESENT, acting_user=cast.secretary_a
+    )
     with pytest.raises(DomainError) as exc:  # not yet held
         walker.step(case, 15, meeting=meeting, present=None, yes=6, no=0, abstain=0)
     assert _field(exc) == ["meeting"]
@@ -216,6 +251,7 @@ def test_a_vote_at_a_held_general_meeting_takes_its_numbers(cast, walker, ten_vo
 
 
 # --- Approval by a committee with that authority, within 3 (max 6) months ------------------------
+
 
 def test_approval_by_a_general_branch_is_refused(cast, walker, general_branch):
     person = applicant(general_branch.get_children().get(), name="总支申请人")
@@ -237,11 +273,15 @@ def test_the_branch_secretary_cannot_record_the_committees_approval(cast, walker
     case = walker.start(applicant(cast.branch_a), dt.date(2023, 1, 10))
     walker.to(case, 16)
     with pytest.raises(DomainError) as exc:
-        development.development_record_step(case=case, number=17, done_on=walker.dates[17], approver_org=cast.company_a, acting_user=cast.secretary_a)
+        development.development_record_step(
+            case=case, number=17, done_on=walker.dates[17], approver_org=cast.company_a, acting_user=cast.secretary_a
+        )
     assert _field(exc) == ["approver_org"]
 
 
-@pytest.mark.parametrize(("months", "days", "outcome"), [(3, 0, "ok"), (3, 1, "warn"), (6, 0, "warn"), (6, 1, "refused")])
+@pytest.mark.parametrize(
+    ("months", "days", "outcome"), [(3, 0, "ok"), (3, 1, "warn"), (6, 0, "warn"), (6, 1, "refused")]
+)
 def test_approval_within_3_months_warns_after_and_refuses_after_6(cast, walker, months, days, outcome):
     case = walker.start(applicant(cast.branch_a), dt.date(2022, 1, 10))
     walker.to(case, 16)
@@ -257,6 +297,7 @@ def test_approval_within_3_months_warns_after_and_refuses_after_6(cast, walker, 
 
 
 # --- Probation: 1 year from the meeting, extension 6–12 months ----------------------------------------
+
 
 def _probationary(cast, walker, start):
     case = walker.start(applicant(cast.branch_a), start)
@@ -278,10 +319,14 @@ def test_extension_is_6_to_12_months(cast, walker, months, ok):
     decided = walker.dates[21]
     if not ok:
         with pytest.raises(DomainError) as exc:
-            development.development_extend_probation(case=case, months=months, decided_on=decided, reason="考察", acting_user=cast.secretary_a)
+            development.development_extend_probation(
+                case=case, months=months, decided_on=decided, reason="考察", acting_user=cast.secretary_a
+            )
         assert _field(exc) == ["months"]
         return
-    development.development_extend_probation(case=case, months=months, decided_on=decided, reason="需继续考察", acting_user=cast.secretary_a)
+    development.development_extend_probation(
+        case=case, months=months, decided_on=decided, reason="需继续考察", acting_user=cast.secretary_a
+    )
     case.refresh_from_db()
     end = add_months(add_years(walker.dates[15], 1), months)
     assert case.due_step == 22 and case.due_on == end
@@ -289,13 +334,16 @@ def test_extension_is_6_to_12_months(cast, walker, months, ok):
         walker.step(case, 22, on=end - dt.timedelta(days=1))
     walker.step(case, 22, on=end)
     with pytest.raises(DomainError):  # once only, and not after the application
-        development.development_extend_probation(case=case, months=6, decided_on=end, reason="再延", acting_user=cast.secretary_a)
+        development.development_extend_probation(
+            case=case, months=6, decided_on=end, reason="再延", acting_user=cast.secretary_a
+        )
     walker.step(case, 23, on=end + dt.timedelta(days=5))
     walker.step(case, 24, on=end + dt.timedelta(days=20))
     assert Member.objects.get(pk=case.member_id).full_date == end
 
 
 # --- Soft rules: warnings, not refusals ----------------------------------------------------------------
+
 
 def test_a_late_talk_and_a_late_assessment_are_warnings(cast, walker):
     case = walker.start(applicant(cast.branch_a), dt.date(2023, 1, 10))

@@ -21,10 +21,16 @@ def test_the_secretary_opens_a_case_and_moves_it_a_step(client, cast, voters):
     login(client, cast.secretary_a)
     board = client.get(reverse("orgs:pipeline"))
     assert board.status_code == 200 and "李申请" in board.content.decode()
-    response = client.post(reverse("orgs:development_start"), {"member": person.pk, "application_date": f"{TODAY() - dt.timedelta(days=5):%Y-%m-%d}"})
+    response = client.post(
+        reverse("orgs:development_start"),
+        {"member": person.pk, "application_date": f"{TODAY() - dt.timedelta(days=5):%Y-%m-%d}"},
+    )
     assert response.status_code == 302
     case = DevelopmentCase.objects.get(member=person)
-    response = client.post(reverse("orgs:development_step", args=[case.pk]), {"number": "2", "done_on": f"{TODAY():%Y-%m-%d}", "notes": "支部书记谈话"})
+    response = client.post(
+        reverse("orgs:development_step", args=[case.pk]),
+        {"number": "2", "done_on": f"{TODAY():%Y-%m-%d}", "notes": "支部书记谈话"},
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.current_step == 2 and case.due_step is None
@@ -63,16 +69,24 @@ def test_bad_input_on_the_step_form_is_a_400_and_nothing_is_written(client, cast
 def test_bad_input_on_start_extend_stop_and_attach(client, cast, walker):
     login(client, cast.secretary_a)
     young = applicant(cast.branch_a, birth=TODAY() - dt.timedelta(days=17 * 365), name="少年")
-    for data in ({"member": young.pk, "application_date": f"{TODAY():%Y-%m-%d}"}, {"member": "", "application_date": "2024-01-01"},
-                 {"member": cast.member_b.pk, "application_date": "2024-01-01"}, {"member": young.pk, "application_date": "2024-02-30"}):
+    for data in (
+        {"member": young.pk, "application_date": f"{TODAY():%Y-%m-%d}"},
+        {"member": "", "application_date": "2024-01-01"},
+        {"member": cast.member_b.pk, "application_date": "2024-01-01"},
+        {"member": young.pk, "application_date": "2024-02-30"},
+    ):
         assert client.post(reverse("orgs:development_start"), data).status_code == 400, data
     assert not DevelopmentCase.objects.exists()
     case = walker.start(applicant(cast.branch_a), dt.date(2021, 1, 10))
     walker.to(case, 21)
     url = reverse("orgs:development_extend", args=[case.pk])
-    for data in ({"months": "5", "decided_on": "2023-01-15", "reason": "x"}, {"months": "13", "decided_on": "2023-01-15", "reason": "x"},
-                 {"months": "six", "decided_on": "2023-01-15", "reason": "x"}, {"months": "6", "decided_on": "", "reason": "x"},
-                 {"months": "6", "decided_on": "2023-01-15", "reason": ""}):
+    for data in (
+        {"months": "5", "decided_on": "2023-01-15", "reason": "x"},
+        {"months": "13", "decided_on": "2023-01-15", "reason": "x"},
+        {"months": "six", "decided_on": "2023-01-15", "reason": "x"},
+        {"months": "6", "decided_on": "", "reason": "x"},
+        {"months": "6", "decided_on": "2023-01-15", "reason": ""},
+    ):
         assert client.post(url, data).status_code == 400, data
     case.refresh_from_db()
     assert case.probation_extension_months is None
@@ -96,7 +110,12 @@ def test_the_member_sees_their_own_timeline_read_only(client, cast, walker):
     login(client, user)
     page = client.get(reverse("orgs:development_mine"))
     assert page.status_code == 200 and page.context["step_form"] is None and not page.context["can_manage"]
-    assert client.post(reverse("orgs:development_step", args=[case.pk]), {"number": "4", "done_on": "2024-03-01"}).status_code == 404
+    assert (
+        client.post(
+            reverse("orgs:development_step", args=[case.pk]), {"number": "4", "done_on": "2024-03-01"}
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("orgs:pipeline")).status_code == 404
     assert DevelopmentCase.objects.get().current_step == 3
 
@@ -105,8 +124,11 @@ def test_another_branch_gets_404_everywhere_and_nothing_changes(client, cast, wa
     case = walker.start(applicant(cast.branch_a, name="甲申请人"), dt.date(2023, 1, 10))
     login(client, cast.secretary_b)
     assert client.get(reverse("orgs:development_case", args=[case.pk])).status_code == 404
-    for name, data in (("development_step", {"number": "2", "done_on": "2023-01-15"}), ("development_extend", {"months": "6"}),
-                       ("development_stop", {"reason": "x"})):
+    for name, data in (
+        ("development_step", {"number": "2", "done_on": "2023-01-15"}),
+        ("development_extend", {"months": "6"}),
+        ("development_stop", {"reason": "x"}),
+    ):
         assert client.post(reverse(f"orgs:{name}", args=[case.pk]), data).status_code == 404, name
     step = case.steps.get()
     assert client.post(reverse("orgs:development_attach", args=[case.pk, step.pk])).status_code == 404

@@ -17,19 +17,39 @@ from ..conftest import valid_id
 from .conftest import TODAY, applicant
 
 
-@pytest.mark.parametrize(("who", "url_name"), [
-    ("committee", "orgs:transfer_list"), ("committee", "orgs:transfer_new"), ("committee", "orgs:transfer_receive"),
-    ("secretary_a", "orgs:transfer_list"), ("secretary_a", "orgs:transfer_new"), ("secretary_a", "orgs:transfer_receive"),
-    ("secretary_a", "orgs:contact"), ("secretary_a", "orgs:pipeline"), ("committee", "orgs:pipeline"),
-    ("member_a_user", "orgs:transfer_list"), ("member_a_user", "orgs:transfer_new"),
-])
+@pytest.mark.parametrize(
+    ("who", "url_name"),
+    [
+        ("committee", "orgs:transfer_list"),
+        ("committee", "orgs:transfer_new"),
+        ("committee", "orgs:transfer_receive"),
+        ("secretary_a", "orgs:transfer_list"),
+        ("secretary_a", "orgs:transfer_new"),
+        ("secretary_a", "orgs:transfer_receive"),
+        ("secretary_a", "orgs:contact"),
+        ("secretary_a", "orgs:pipeline"),
+        ("committee", "orgs:pipeline"),
+        ("member_a_user", "orgs:transfer_list"),
+        ("member_a_user", "orgs:transfer_new"),
+    ],
+)
 def test_screen_renders(client, cast, who, url_name):
     login(client, getattr(cast, who))
     response = client.get(reverse(url_name))
     assert response.status_code == 200, response.content[:300]
 
 
-@pytest.mark.parametrize("url_name", ["orgs:transfer_list", "orgs:transfer_new", "orgs:transfer_receive", "orgs:contact", "orgs:pipeline", "orgs:development_mine"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "orgs:transfer_list",
+        "orgs:transfer_new",
+        "orgs:transfer_receive",
+        "orgs:contact",
+        "orgs:pipeline",
+        "orgs:development_mine",
+    ],
+)
 def test_an_outsider_gets_404(client, cast, url_name):
     login(client, cast.outsider)
     assert client.get(reverse(url_name)).status_code == 404
@@ -39,26 +59,33 @@ def test_a_member_asks_only_for_themself(client, cast):
     login(client, cast.member_a_user)
     form = client.get(reverse("orgs:transfer_new")).context["form"]
     assert "member" not in form.fields
-    response = client.post(reverse("orgs:transfer_new"), {"member": cast.member_b.pk, "kind": "out", "external_org": "某县委"})
+    response = client.post(
+        reverse("orgs:transfer_new"), {"member": cast.member_b.pk, "kind": "out", "external_org": "某县委"}
+    )
     assert response.status_code == 302
     assert Transfer.objects.get().member_id == cast.member_a.pk
 
 
-@pytest.mark.parametrize("data", [
-    {"kind": "internal"},
-    {"kind": "internal", "to_org": "999999"},
-    {"kind": "internal", "to_org": "abc"},
-    {"kind": "sideways", "external_org": "x"},
-    {"kind": "out", "external_org": ""},
-    {"kind": "out", "external_org": "x" * 200},
-    {"kind": "internal", "to_org": "GROUP"},
-    {"kind": "internal", "to_org": "SELF"},
-    {"kind": "out", "external_org": "某县委", "member": "OTHER"},
-    {"kind": "out", "external_org": "某县委", "member": ""},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"kind": "internal"},
+        {"kind": "internal", "to_org": "999999"},
+        {"kind": "internal", "to_org": "abc"},
+        {"kind": "sideways", "external_org": "x"},
+        {"kind": "out", "external_org": ""},
+        {"kind": "out", "external_org": "x" * 200},
+        {"kind": "internal", "to_org": "GROUP"},
+        {"kind": "internal", "to_org": "SELF"},
+        {"kind": "out", "external_org": "某县委", "member": "OTHER"},
+        {"kind": "out", "external_org": "某县委", "member": ""},
+    ],
+)
 def test_bad_transfer_requests_are_400_and_write_nothing(client, cast, data):
     data = dict(data)
-    data["to_org"] = {"GROUP": str(cast.group_a1.pk), "SELF": str(cast.branch_a.pk)}.get(data.get("to_org", ""), data.get("to_org", ""))
+    data["to_org"] = {"GROUP": str(cast.group_a1.pk), "SELF": str(cast.branch_a.pk)}.get(
+        data.get("to_org", ""), data.get("to_org", "")
+    )
     data.setdefault("member", str(cast.member_a.pk))
     data["member"] = {"OTHER": str(cast.member_b.pk)}.get(data["member"], data["member"])
     login(client, cast.secretary_a)
@@ -68,18 +95,30 @@ def test_bad_transfer_requests_are_400_and_write_nothing(client, cast, data):
     assert not Transfer.objects.exists()
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"id_number": "110105198808080000"}, "id_number"),
-    ({"letter_valid_until": "2020-01-01"}, "letter_valid_until"),
-    ({"letter_issued_on": "2099-01-01"}, "letter_issued_on"),
-    ({"name": ""}, "name"),
-    ({"status": "applicant"}, "status"),
-    ({"to_org": "BRANCH_A"}, "to_org"),
-    ({"letter_no": ""}, "letter_no"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"id_number": "110105198808080000"}, "id_number"),
+        ({"letter_valid_until": "2020-01-01"}, "letter_valid_until"),
+        ({"letter_issued_on": "2099-01-01"}, "letter_issued_on"),
+        ({"name": ""}, "name"),
+        ({"status": "applicant"}, "status"),
+        ({"to_org": "BRANCH_A"}, "to_org"),
+        ({"letter_no": ""}, "letter_no"),
+    ],
+)
 def test_bad_receive_forms_are_400_and_write_nothing(client, cast, change, field):
-    data = {"to_org": cast.branch_b.pk, "letter_no": "外介8号", "letter_issuer": "某市委组织部", "letter_issued_on": f"{TODAY() - dt.timedelta(days=3):%Y-%m-%d}",
-            "status": "full", "id_number": valid_id("19880808"), "name": "赵新", "gender": "M", "birth_date": "1988-08-08"}
+    data = {
+        "to_org": cast.branch_b.pk,
+        "letter_no": "外介8号",
+        "letter_issuer": "某市委组织部",
+        "letter_issued_on": f"{TODAY() - dt.timedelta(days=3):%Y-%m-%d}",
+        "status": "full",
+        "id_number": valid_id("19880808"),
+        "name": "赵新",
+        "gender": "M",
+        "birth_date": "1988-08-08",
+    }
     data.update(change)
     if data["to_org"] == "BRANCH_A":
         data["to_org"] = cast.branch_a.pk
@@ -91,7 +130,9 @@ def test_bad_receive_forms_are_400_and_write_nothing(client, cast, change, field
 
 
 def test_transfer_actions_refuse_bad_input_with_400(client, cast, committee_a):
-    t = transfers.transfer_request(member=cast.member_a, kind="internal", to_org=cast.branch_b, acting_user=cast.secretary_a)
+    t = transfers.transfer_request(
+        member=cast.member_a, kind="internal", to_org=cast.branch_b, acting_user=cast.secretary_a
+    )
     login(client, committee_a)
     response = client.post(reverse("orgs:transfer_act", args=[t.pk, "return"]), {"reason": "  "})
     assert response.status_code == 400 and response.context["error"]
@@ -105,6 +146,7 @@ def test_transfer_actions_refuse_bad_input_with_400(client, cast, committee_a):
 
 
 # --- Query counts ---------------------------------------------------------------------------------
+
 
 def _populate_cases(cast, walker, n):
     branch = make_org(f"批量支部{n}", Org.Kind.BRANCH, parent=cast.company_a)
@@ -162,7 +204,9 @@ def test_the_board_runs_a_small_fixed_number_of_queries(client, cast, walker, dj
 
 
 def test_the_workbench_tells_each_person_what_waits_on_them(client, cast, committee_a, walker):
-    t = transfers.transfer_request(member=cast.member_a, kind="internal", to_org=cast.branch_b, acting_user=cast.member_a_user)
+    t = transfers.transfer_request(
+        member=cast.member_a, kind="internal", to_org=cast.branch_b, acting_user=cast.member_a_user
+    )
     transfers.transfer_approve(transfer=t, acting_user=committee_a)
     walker.start(applicant(cast.branch_a, name="逾期谈话"), TODAY() - dt.timedelta(days=40))
     login(client, cast.secretary_b)
@@ -188,6 +232,14 @@ def test_a_large_scope_picks_members_by_employee_number(client, cast, monkeypatc
     login(client, cast.committee)
     page = client.get(reverse("orgs:transfer_new"))
     assert page.context["form"].fields["member"].widget.input_type == "text"
-    response = client.post(reverse("orgs:transfer_new"), {"member": cast.member_a.employee_no.lower(), "kind": "out", "external_org": "某县委"})
+    response = client.post(
+        reverse("orgs:transfer_new"),
+        {"member": cast.member_a.employee_no.lower(), "kind": "out", "external_org": "某县委"},
+    )
     assert response.status_code == 302 and Transfer.objects.get().member_id == cast.member_a.pk
-    assert client.post(reverse("orgs:transfer_new"), {"member": "NOBODY", "kind": "out", "external_org": "某县委"}).status_code == 400
+    assert (
+        client.post(
+            reverse("orgs:transfer_new"), {"member": "NOBODY", "kind": "out", "external_org": "某县委"}
+        ).status_code
+        == 400
+    )

@@ -15,5 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         checked, problem = ledger_verify()
         if problem is not None:
-            raise CommandError(f"ledger broken at entry #{problem.entry_id}: {problem.reason} ({checked} entries before it are intact)")
+            raise CommandError(
+                f"ledger broken at entry #{problem.entry_id}: {problem.reason} ({checked} entries before it are intact)"
+            )
         self.stdout.write(self.style.SUCCESS(f"ledger intact: {checked} entries verified"))
