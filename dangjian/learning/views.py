@@ -241,11 +241,9 @@ class BranchForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = (
+        self.fields["org"].queryset = (  # type: ignore[attr-defined]
             orgs_visible_to(user, "members.view")
-            .filter(  # type: ignore[attr-defined]
-                kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], ended_at__isnull=True
-            )
+            .filter(kind__in=[Org.Kind.BRANCH, Org.Kind.GENERAL_BRANCH], ended_at__isnull=True)
             .order_by("path")
         )
 

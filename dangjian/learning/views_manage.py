@@ -300,9 +300,9 @@ class MapForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = (
+        self.fields["org"].queryset = (  # type: ignore[attr-defined]
             orgs_visible_to(user, "members.manage").filter(ended_at__isnull=True).order_by("path")
-        )  # type: ignore[attr-defined]
+        )
 
 
 class MapItemForm(forms.Form):

@@ -71,9 +71,9 @@ def board(request: HttpRequest) -> HttpResponse:
     member = getattr(request.user, "member", None)
     governed = (
         list(orgs_visible_to(request.user, "members.view").exclude(kind=Org.Kind.GROUP).order_by("path")[:500])
-        if user_has_any_org_role(request.user)
+        if user_has_any_org_role(request.user)  # type: ignore[arg-type]
         else []
-    )  # type: ignore[arg-type]
+    )
     raw = request.GET.get("org", "")
     if raw.isdigit() and governed:
         root = get_or_404(orgs_visible_to(request.user, "members.view"), pk=int(raw))
