@@ -24,3 +24,10 @@ def field_errors_from_django(exc: Any) -> list[dict[str, Any]]:
     if mapping is None:
         return [{"field": "", "message": m} for m in getattr(exc, "messages", [str(exc)])]
     return [{"field": f, "message": str(m)} for f, msgs in mapping.items() for m in msgs]
+
+
+def form_add_domain_error(form: Any, exc: DomainError) -> None:
+    """Show a refused service call on the form: each named field's message beside it, the rest at the top."""
+    for err in exc.errors or [{"field": None, "message": exc.message}]:
+        field = err.get("field")
+        form.add_error(field if field in form.fields else None, err.get("message") or exc.message)

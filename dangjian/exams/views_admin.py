@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangjian.core.errors import DomainError
+from dangjian.core.errors import form_add_domain_error as _form_errors
 from dangjian.core.scoping import get_or_404, scope_paths
 from dangjian.core.tabular import XLSX_CONTENT_TYPE
 
@@ -33,11 +34,6 @@ def _organiser(request: HttpRequest) -> None:
         or scope_paths(request.user, "members.manage")
     ):
         raise Http404
-
-
-def _form_errors(form: Any, exc: DomainError) -> None:
-    for e in exc.errors or [{"field": None, "message": exc.message}]:
-        form.add_error(e.get("field") if e.get("field") in form.fields else None, e["message"])
 
 
 @login_required

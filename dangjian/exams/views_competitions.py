@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core.errors import DomainError
+from dangjian.core.errors import DomainError, form_add_domain_error
 from dangjian.core.scoping import get_or_404, has_org_perm, scope_paths
 
 from . import competitions
@@ -115,8 +115,7 @@ def competition_form(request: HttpRequest, pk: int | None = None) -> HttpRespons
                 org=org, title=title, kind=kind, acting_user=request.user, competition=competition, **d
             )
         except DomainError as exc:
-            for e in exc.errors or [{"field": None, "message": exc.message}]:
-                form.add_error(e.get("field") if e.get("field") in form.fields else None, e["message"])
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Competition saved."))
             return redirect("exams:competition", pk=saved.pk)

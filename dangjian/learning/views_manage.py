@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangjian.core.errors import DomainError
+from dangjian.core.errors import form_add_domain_error as _apply_errors
 from dangjian.core.scoping import get_or_404, orgs_visible_to
 from dangjian.orgs.models import Org
 
@@ -37,11 +38,6 @@ def refused(request: HttpRequest, exc: DomainError, page: Any, pk: int) -> HttpR
     response: HttpResponse = page(request, pk)
     response.status_code = exc.status
     return response
-
-
-def _apply_errors(form: forms.Form, exc: DomainError) -> None:
-    for e in exc.errors or [{"field": None, "message": exc.message}]:
-        form.add_error(e["field"] if e.get("field") in form.fields else None, e["message"])
 
 
 def _authoring_orgs(user: Any) -> Any:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dangjian.core.errors import DomainError
+from dangjian.core.errors import DomainError, form_add_domain_error
 from dangjian.core.scoping import get_or_404, has_org_perm, orgs_visible_to
 from dangjian.core.tabular import XLSX_CONTENT_TYPE
 from dangjian.orgs.models import Member, Org
@@ -116,8 +116,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
                 **data,
             )
         except DomainError as exc:
-            for e in exc.errors or [{"field": None, "message": exc.message}]:
-                form.add_error(e["field"] if e.get("field") in form.fields else None, e["message"])
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Meeting planned and invitations sent."))
             return redirect("meetings:detail", pk=meeting.pk)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core import crypto
 from dangjian.core.errors import DomainError
+from dangjian.core.errors import form_add_domain_error as _apply_domain_error
 from dangjian.core.pagination import CappedPaginator
 from dangjian.core.scoping import get_or_404, has_org_perm, members_visible_to, orgs_visible_to
 
@@ -21,14 +22,6 @@ from .forms import MemberCreateForm, MemberForm, OrgForm, StatusChangeForm
 from .models import Member, MemberStatus, Org, OrgPost
 
 PAGE_SIZE = 50
-
-
-def _apply_domain_error(form: Any, exc: DomainError) -> None:
-    for err in exc.errors:
-        field = err.get("field") if err.get("field") in form.fields else None
-        form.add_error(field, err.get("message") or exc.message)
-    if not exc.errors:
-        form.add_error(None, exc.message)
 
 
 OPEN_LEVELS = 2  # the tree opens its top two levels; deeper branches unfold on demand

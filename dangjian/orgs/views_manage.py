@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.core.errors import DomainError
+from dangjian.core.errors import form_add_domain_error as _apply
 from dangjian.core.scoping import get_or_404, members_visible_to, orgs_visible_to
 
 from . import services
@@ -54,11 +55,6 @@ class RewardForm(forms.Form):
 
 class ExtraMembershipForm(forms.Form):
     org = forms.ModelChoiceField(label=gettext_lazy("Cloud or temporary branch"), queryset=Org.objects.none())
-
-
-def _apply(form: forms.BaseForm, exc: DomainError) -> None:
-    for err in exc.errors or [{"field": None, "message": exc.message}]:
-        form.add_error(err.get("field") if err.get("field") in form.fields else None, err.get("message") or exc.message)
 
 
 @login_required
