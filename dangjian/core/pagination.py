@@ -20,7 +20,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
-        return int(self.object_list[: self.cap + 1].count())  # type: ignore[attr-defined]
+        # Without the ORDER BY, the database may count along whichever index finds the rows fastest.
+        return int(self.object_list.order_by()[: self.cap + 1].count())  # type: ignore[attr-defined]
 
     @property
     def count_capped(self) -> bool:
