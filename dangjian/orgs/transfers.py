@@ -296,24 +296,41 @@ def transfer_approve(
     return transfer
 
 
+def _closing_step(
+    transfer: Transfer, *, side: Org | None, status: str, refusal: str, acting_user: Any, on: dt.date | None
+) -> tuple[Transfer, Member, dt.date, dict[str, Any]]:
+    """What the two steps that move a member (acceptance, a returned receipt) check first: the acting side's
+    scope, the transfer's state, the member locked, and dues paid up to the month."""
+    if side is None:
+        raise Http404
+    require_org_perm(acting_user, side, "members.manage")
+    day = _day(on)
+    if transfer.status != status:
+        raise _err("status", refusal)
+    member = Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=transfer.member_id)
+    _dues_settled(member, day)
+    return transfer, member, day, snapshot(transfer, TRANSFER_AUDIT)
+
+
 @transaction.atomic
 def transfer_accept(*, transfer: Transfer, acting_user: Any, on: dt.date | None = None) -> Transfer:
     """The new branch accepts: the member's primary membership moves now, and only now."""
     transfer = _lock(transfer)
-    if transfer.to_org is None:
-        raise Http404
-    require_org_perm(acting_user, transfer.to_org, "members.manage")
-    on = _day(on)
-    if transfer.status != Transfer.Status.PENDING_ACCEPTANCE:
-        raise _err("status", _("This transfer is not awaiting acceptance."))
-    member = Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=transfer.member_id)
-    _dues_settled(member, on)
-    before = snapshot(transfer, TRANSFER_AUDIT)
+    transfer, member, on, before = _closing_step(
+        transfer,
+        side=transfer.to_org,
+        status=Transfer.Status.PENDING_ACCEPTANCE,
+        refusal=_("This transfer is not awaiting acceptance."),
+        acting_user=acting_user,
+        on=on,
+    )
+    to_org = transfer.to_org
+    assert to_org is not None  # _closing_step answered 404 otherwise
     _move_primary(
         member,
-        transfer.to_org,
+        to_org,
         on,
-        _("Transferred from %(a)s to %(b)s") % {"a": transfer.origin, "b": transfer.to_org.name},
+        _("Transferred from %(a)s to %(b)s") % {"a": transfer.origin, "b": to_org.name},
         acting_user,
     )
     transfer.status, transfer.completed_on = Transfer.Status.COMPLETED, on
@@ -329,7 +346,7 @@ def transfer_accept(*, transfer: Transfer, acting_user: Any, on: dt.date | None 
     )
     notify(
         recipients=[member.user, *_roles_of(transfer.from_org)],
-        title=_("Transfer completed: %(name)s is now in %(b)s") % {"name": member.name, "b": transfer.to_org.name},
+        title=_("Transfer completed: %(name)s is now in %(b)s") % {"name": member.name, "b": to_org.name},
         url=f"/orgs/transfers/{transfer.pk}/",
         kind="orgs.transfer",
     )
@@ -404,15 +421,14 @@ def transfer_cancel(*, transfer: Transfer, acting_user: Any) -> Transfer:
 def transfer_confirm_receipt(*, transfer: Transfer, acting_user: Any, on: dt.date | None = None) -> Transfer:
     """Out of the system: the receipt (回执) came back, so the member leaves: status ``transferred_out``."""
     transfer = _lock(transfer)
-    if transfer.from_org is None:
-        raise Http404
-    require_org_perm(acting_user, transfer.from_org, "members.manage")
-    on = _day(on)
-    if transfer.status != Transfer.Status.LETTER_ISSUED:
-        raise _err("status", _("No introduction letter is awaiting its receipt."))
-    member = Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=transfer.member_id)
-    _dues_settled(member, on)
-    before = snapshot(transfer, TRANSFER_AUDIT)
+    transfer, member, on, before = _closing_step(
+        transfer,
+        side=transfer.from_org,
+        status=Transfer.Status.LETTER_ISSUED,
+        refusal=_("No introduction letter is awaiting its receipt."),
+        acting_user=acting_user,
+        on=on,
+    )
     Membership.objects.filter(member=member, kind=Membership.Kind.PRIMARY, ended_on__isnull=True).update(
         ended_on=on, end_reason="transferred out"
     )
