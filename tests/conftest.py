@@ -23,6 +23,15 @@ from .browser import browser, new_page  # noqa: F401  (the session's one Chromiu
 from .factories import PASSWORD, UserFactory, grant, make_member, make_org
 
 
+@pytest.fixture(autouse=True)
+def _fresh_grading_keys():
+    """Each test rolls its rows back, and SQLite then hands the same ids to new question versions: the cache of
+    answer keys (valid in production, where a version in use never changes and ids are never reused) starts empty."""
+    from dangjian.exams.attempts import _KEYS
+
+    _KEYS.clear()
+
+
 @dataclass
 class Cast:
     group: Org

@@ -10,6 +10,8 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from dangjian.core.sql import insert
+
 from .models import Fact
 
 
@@ -46,8 +48,23 @@ def fact_record(
     )
 
 
-def facts_record_bulk(rows: Iterable[dict[str, Any]], batch_size: int = 5000) -> int:
-    """Many facts in one INSERT per batch: dicts with member_id, org_id, org_path, kind, quantity, occurred_at."""
-    objs = [Fact(**row) for row in rows]
-    Fact.objects.bulk_create(objs, batch_size=batch_size)
-    return len(objs)
+COLUMNS = ("member_id", "org_id", "org_path", "kind", "quantity", "occurred_at", "source_type", "source_id")
+DEFAULTS: dict[str, Any] = {"quantity": Decimal(1), "source_type": "", "source_id": ""}
+
+
+def fact_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fact rows with every column (quantity 1, no source unless given), ready for ``sql.insert_statements``."""
+    full = []
+    for row in rows:
+        if extra := set(row) - set(COLUMNS):
+            raise TypeError(f"unknown fact fields: {sorted(extra)}")
+        full.append({c: row[c] if c in row else DEFAULTS[c] for c in COLUMNS})
+    return full
+
+
+def facts_record_bulk(rows: Iterable[dict[str, Any]]) -> int:
+    """Many facts in plain INSERTs (core.sql; as many rows per statement as the database takes): dicts with
+    member_id, org_id, org_path, kind, occurred_at and optionally quantity (1), source_type and source_id."""
+    full = fact_rows(rows)
+    insert(Fact, full)
+    return len(full)

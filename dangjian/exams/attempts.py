@@ -18,10 +18,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.analytics.models import FactKind
-from dangjian.analytics.services import facts_record_bulk
-from dangjian.core.audit import audit
+from dangjian.analytics.models import Fact, FactKind
+from dangjian.analytics.services import fact_rows
+from dangjian.core import sql
+from dangjian.core.audit import audit_row
 from dangjian.core.errors import DomainError
+from dangjian.core.models import AuditEvent
 from dangjian.orgs.models import Member
 
 from . import grading
@@ -290,68 +292,95 @@ def _choose_counted(attempts: list[Attempt], method: str) -> Attempt | None:
     return max(graded, key=lambda a: (a.score or 0, -a.number))
 
 
-def _grade(attempt: Attempt) -> None:
-    exam = attempt.exam
-    rows = AttemptQuestion.objects.filter(attempt_id=attempt.pk).values_list(
-        "id", "question_id", "points", "version__type", "version__answer", "version__options"
-    )
+@dataclass(frozen=True)
+class Rules:
+    """What closing an attempt needs of its exam (read with the locked attempt, in the same statement)."""
+
+    on_timeout: str
+    multiple_partial: str
+    pass_percent: Decimal
+    grading_method: str
+
+
+# Answer keys by question version id. A version that an attempt holds never changes (bank.question_edit writes a
+# new version once a version is in use), so a key read for grading cannot go stale; a company-wide exam's
+# submissions then read only their own rows. Bounded: cleared when it grows past KEYS_MAX versions.
+_KEYS: dict[int, tuple[str, Any, list[dict[str, Any]]]] = {}
+KEYS_MAX = 50_000
+
+
+def grading_keys(version_ids: list[int]) -> dict[int, tuple[str, Any, list[dict[str, Any]]]]:
+    """(type, answer, options) of each version, from the process's cache or one query for those not in it."""
+    missing = [v for v in version_ids if v not in _KEYS]
+    if missing:
+        if len(_KEYS) + len(missing) > KEYS_MAX:
+            _KEYS.clear()
+        for vid, qtype, answer, options in QuestionVersion.objects.filter(pk__in=missing).values_list(
+            "id", "type", "answer", "options"
+        ):
+            _KEYS[vid] = (qtype, answer, options)
+    return {v: _KEYS[v] for v in version_ids}
+
+
+def _grade(locked: Locked) -> sql.Statement | None:
+    """Grade the saved answers: sets the attempt's score and pass, and answers the statement that writes the
+    question scores (run with the attempt's other writes)."""
+    attempt, rules = locked.attempt, locked.rules
+    keys = grading_keys([vid for _pk, _qid, vid, _points in locked.questions])
     total = Decimal("0.00")
     scores = []
-    for pk, question_id, points, qtype, answer, options in rows:
+    for pk, question_id, vid, points in locked.questions:
+        qtype, answer, options = keys[vid]
         got = grading.score(
             points=points,
             type=qtype,
             answer=answer,
             options=options,
             response=attempt.answers.get(str(question_id)),
-            partial=exam.multiple_partial,
+            partial=rules.multiple_partial,
         )
         scores.append((pk, got))
         total += got
-    _write_scores(scores)
     attempt.score = total
-    attempt.passed = attempt.max_score > 0 and total * 100 >= exam.pass_percent * attempt.max_score
+    attempt.passed = attempt.max_score > 0 and total * 100 >= rules.pass_percent * attempt.max_score
+    return _scores_statement(scores)
 
 
-def _write_scores(scores: list[tuple[int, Decimal]]) -> None:
+def _scores_statement(scores: list[tuple[int, Decimal]]) -> sql.Statement | None:
     """All the attempt's question scores in one UPDATE (the ORM's bulk_update builds a CASE per row in Python,
     which costs more than grading itself): from two arrays on PostgreSQL, from a UNION ALL on SQLite."""
     if not scores:
-        return
+        return None
     table = AttemptQuestion._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {table} SET score = v.score FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, score) WHERE {table}.id = v.id",
-                [[pk for pk, _s in scores], [score for _pk, score in scores]],
-            )
-            return
-        values = " UNION ALL ".join(
-            ["SELECT CAST(%s AS BIGINT) AS id, CAST(%s AS NUMERIC(6, 2)) AS score"] * len(scores)
+    if connection.vendor == "postgresql":
+        return (
+            f"UPDATE {table} SET score = v.score FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, score) WHERE {table}.id = v.id",
+            [[pk for pk, _s in scores], [score for _pk, score in scores]],
         )
-        params: list[Any] = [x for pk, score in scores for x in (pk, str(score))]
-        cursor.execute(f"UPDATE {table} SET score = v.score FROM ({values}) AS v WHERE {table}.id = v.id", params)
+    values = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT) AS id, CAST(%s AS NUMERIC(6, 2)) AS score"] * len(scores))
+    params: list[Any] = [x for pk, score in scores for x in (pk, str(score))]
+    return f"UPDATE {table} SET score = v.score FROM ({values}) AS v WHERE {table}.id = v.id", params
 
 
-def _close(attempt: Attempt, *, now: dt.datetime, status: str, auto: bool, acting_user: Any) -> Attempt:
-    """Grade (or discard) a locked open attempt, mark the attempt that counts, record facts and the audit."""
-    exam = attempt.exam
-    if status == Attempt.Status.SUBMITTED:
-        _grade(attempt)
+def _close(locked: Locked, *, now: dt.datetime, status: str, auto: bool, acting_user: Any) -> Attempt:
+    """Grade (or discard) a locked open attempt, mark the attempt that counts, record facts and the audit: the
+    writes go to the database together (``sql.execute_together``: one round trip on PostgreSQL)."""
+    attempt, rules = locked.attempt, locked.rules
+    scores = _grade(locked) if status == Attempt.Status.SUBMITTED else None
     attempt.status, attempt.submitted_at, attempt.auto_submitted = status, now, auto
     # Only earlier attempts can exist while this one is open (one open attempt at a time, numbered in order).
     others = (
         []
         if attempt.number == 1
         else list(
-            Attempt.objects.filter(exam=exam, member_id=attempt.member_id, number__lt=attempt.number).only(
-                "id", "number", "status", "score", "passed", "counts"
-            )
+            Attempt.objects.filter(
+                exam_id=attempt.exam_id, member_id=attempt.member_id, number__lt=attempt.number
+            ).only("id", "number", "status", "score", "passed", "counts")
         )
     )
-    counted = _choose_counted([*others, attempt], exam.grading_method)
+    counted = _choose_counted([*others, attempt], rules.grading_method)
     attempt.counts = counted is not None and counted.pk == attempt.pk
-    attempt.save(update_fields=["status", "submitted_at", "auto_submitted", "score", "passed", "counts"])
+    writes = [scores, sql.update_statement(Attempt, attempt.pk, {f: getattr(attempt, f) for f in CLOSING_FIELDS})]
     for a in others:
         should = counted is not None and a.pk == counted.pk
         if a.counts != should:
@@ -368,8 +397,8 @@ def _close(attempt: Attempt, *, now: dt.datetime, status: str, auto: bool, actin
         facts = [base | {"kind": FactKind.EXAM_SCORE, "quantity": attempt.score}]
         if attempt.passed and not any(a.passed for a in others):
             facts.append(base | {"kind": FactKind.EXAM_PASSED, "quantity": Decimal(1)})
-        facts_record_bulk(facts)
-    audit(
+        writes += sql.insert_statements(Fact, fact_rows(facts))
+    event = audit_row(
         acting_user,
         "exams.attempt_submit" if status == Attempt.Status.SUBMITTED else "exams.attempt_discard",
         attempt,
@@ -377,31 +406,112 @@ def _close(attempt: Attempt, *, now: dt.datetime, status: str, auto: bool, actin
         after={"score": attempt.score, "max_score": attempt.max_score, "passed": attempt.passed, "auto": auto},
         actor_name="" if acting_user is not None else "system",
     )
+    sql.execute_together([*(w for w in writes if w), *sql.insert_statements(AuditEvent, [event])])
     return attempt
+
+
+CLOSING_FIELDS = ("status", "submitted_at", "auto_submitted", "score", "passed", "counts")
+
+
+@dataclass
+class Locked:
+    """An open attempt being closed: the row (locked), its exam's rules and its questions as (id, question id,
+    version id, points)."""
+
+    attempt: Attempt
+    rules: Rules
+    questions: list[tuple[int, int, int, Decimal]]
+
+
+ATTEMPT_COLUMNS = (
+    "id",
+    "exam_id",
+    "member_id",
+    "org_id",
+    "org_path",
+    "number",
+    "status",
+    "deadline",
+    "saved_at",
+    "submitted_at",
+    "auto_submitted",
+    "answers",
+    "score",
+    "max_score",
+    "passed",
+    "counts",
+)
+
+
+def _lock_for_closing(*, attempt_id: int, user_id: int | None) -> Locked | None:
+    """The attempt (the caller's own when ``user_id`` is given) with its exam's rules and its questions, the
+    attempt's row locked: one statement (a row per question, the attempt's columns read from the first)."""
+    a, e, m, q = (t._meta.db_table for t in (Attempt, Exam, Member, AttemptQuestion))
+    columns, names = sql.select_list(Attempt, "a", ATTEMPT_COLUMNS)
+    text = (
+        f"SELECT {columns}, e.on_timeout, e.multiple_partial, e.pass_percent, e.grading_method, "
+        f"q.id, q.question_id, q.version_id, q.points FROM {a} a JOIN {e} e ON e.id = a.exam_id "
+        f"JOIN {m} m ON m.id = a.member_id LEFT JOIN {q} q ON q.attempt_id = a.id WHERE a.id = %s"
+    )
+    params: list[Any] = [attempt_id]
+    if user_id is not None:
+        text += " AND m.user_id = %s"
+        params.append(user_id)
+    if connection.features.has_select_for_update_of:
+        text += " FOR UPDATE OF a"
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    n = len(names)
+    first = rows[0]
+    on_timeout, partial, pass_percent, grading_method = first[n : n + 4]
+    return Locked(
+        attempt=sql.instance(Attempt, names, first[:n]),
+        rules=Rules(on_timeout, partial, Decimal(str(pass_percent)), grading_method),
+        # SQLite hands back points as a float: through str() to keep them exact.
+        questions=[(r[n + 4], r[n + 5], r[n + 6], Decimal(str(r[n + 7]))) for r in rows if r[n + 4] is not None],
+    )
 
 
 @transaction.atomic
 def attempt_submit(*, attempt_id: int, user: Any) -> Attempt:
     """Submit and grade. Submitting twice answers the first result; after the deadline only what was saved in
-    time is graded (or, under "not counted unless submitted in time", the attempt is not counted)."""
-    attempt = attempt_for_member(attempt_id=attempt_id, user=user, lock=True)
+    time is graded (or, under "not counted unless submitted in time", the attempt is not counted).
+
+    The hot path of a company-wide exam: the locked attempt with its exam's rules and its questions in one
+    statement, the answer keys from the cache (``grading_keys``), the writes (scores, attempt, facts, audit) in one
+    round trip on PostgreSQL."""
+    locked = (
+        _lock_for_closing(attempt_id=attempt_id, user_id=user.pk)
+        if user is not None and user.is_authenticated
+        else None
+    )
+    if locked is None:
+        raise Http404(_("Not found."))
+    attempt = locked.attempt
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return attempt
     now = timezone.now()
     late = now > attempt.deadline
-    if late and attempt.exam.on_timeout == Exam.OnTimeout.DISCARD:
-        return _close(attempt, now=now, status=Attempt.Status.ABANDONED, auto=False, acting_user=user)
-    return _close(attempt, now=now, status=Attempt.Status.SUBMITTED, auto=late, acting_user=user)
+    if late and locked.rules.on_timeout == Exam.OnTimeout.DISCARD:
+        return _close(locked, now=now, status=Attempt.Status.ABANDONED, auto=False, acting_user=user)
+    return _close(locked, now=now, status=Attempt.Status.SUBMITTED, auto=late, acting_user=user)
 
 
 @transaction.atomic
 def attempt_finish_expired(*, attempt: Attempt) -> Attempt:
     """Finish one attempt whose time ran out: submit what was saved, or leave it uncounted (exam setting)."""
-    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt.pk)
+    locked = _lock_for_closing(attempt_id=attempt.pk, user_id=None)
+    if locked is None:
+        return attempt
+    attempt = locked.attempt
     if attempt.status != Attempt.Status.IN_PROGRESS or timezone.now() <= attempt.deadline:
         return attempt
-    status = Attempt.Status.SUBMITTED if attempt.exam.on_timeout == Exam.OnTimeout.SUBMIT else Attempt.Status.ABANDONED
-    return _close(attempt, now=timezone.now(), status=status, auto=True, acting_user=None)
+    on_timeout = locked.rules.on_timeout
+    status = Attempt.Status.SUBMITTED if on_timeout == Exam.OnTimeout.SUBMIT else Attempt.Status.ABANDONED
+    return _close(locked, now=timezone.now(), status=status, auto=True, acting_user=None)
 
 
 def attempts_finish_expired(*, limit: int = 5000) -> int:

@@ -68,6 +68,30 @@ def test_an_expired_token_gets_401(client, issued):
     assert set(response.json()) == {"detail", "errors"}
 
 
+def test_a_token_of_a_deactivated_user_gets_401(client, cast, issued):
+    cast.committee.is_active = False
+    cast.committee.save(update_fields=["is_active"])
+    assert client.get("/api/v1/members", headers=_bearer(issued.plaintext)).status_code == 401
+
+
+def test_a_token_expiring_later_still_works(client, issued):
+    ApiToken.objects.update(expires_at=timezone.now() + dt.timedelta(seconds=30))
+    assert client.get("/api/v1/members", headers=_bearer(issued.plaintext)).status_code == 200
+
+
+def test_last_use_is_written_at_most_every_five_minutes(issued, django_assert_num_queries):
+    recent = timezone.now() - dt.timedelta(minutes=4, seconds=50)
+    ApiToken.objects.update(last_used_at=recent)
+    with django_assert_num_queries(1):  # the lookup only
+        assert services.api_token_authenticate(issued.plaintext) is not None
+    assert ApiToken.objects.get().last_used_at == recent
+    ApiToken.objects.update(last_used_at=timezone.now() - dt.timedelta(minutes=5, seconds=10))
+    with django_assert_num_queries(2):  # the lookup and the touch
+        user = services.api_token_authenticate(issued.plaintext)
+    assert user is not None and user.pk == issued.token.user_id
+    assert timezone.now() - ApiToken.objects.get().last_used_at < dt.timedelta(seconds=5)
+
+
 @pytest.mark.parametrize("token", ["djt_not-a-real-token", "nonsense", ""])
 def test_an_unknown_token_gets_401(client, cast, token):
     response = client.get("/api/v1/members", headers=_bearer(token))

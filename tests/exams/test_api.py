@@ -5,6 +5,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from dangjian.exams import papers, services
@@ -206,6 +207,23 @@ def test_submitting_runs_a_constant_number_of_queries(client, cast, bank, django
         assert client.post(f"/api/v1/attempts/{a_small}/submit", **headers).status_code == 200
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.post(f"/api/v1/attempts/{a_large}/submit", **headers).status_code == 200
+
+
+def test_a_submission_is_a_handful_of_statements(client, cast, bank, django_assert_num_queries):
+    """The hot path of a company-wide exam: the token, the locked attempt with its exam's rules and its questions,
+    then the writes (scores, attempt, facts, audit) in one round trip on PostgreSQL, the answer keys cached."""
+    exam = _exam_of(cast, bank, 20)
+    other = UserFactory()
+    make_member(cast.branch_a, user=other)
+    first, second = bearer(cast.member_a_user), bearer(other)
+    a1, a2 = start(client, exam, first).json()["id"], start(client, exam, second).json()["id"]
+    assert client.post(f"/api/v1/attempts/{a1}/submit", **first).status_code == 200  # reads the answer keys
+    writes = 1 if connection.vendor == "postgresql" else 4
+    with django_assert_num_queries(1 + 2 + 1 + writes):  # token; savepoint and release; attempt; writes
+        assert client.post(f"/api/v1/attempts/{a2}/submit", **second).status_code == 200
+    done = Attempt.objects.get(pk=a2)
+    assert done.status == Attempt.Status.SUBMITTED and done.score is not None
+    assert AttemptQuestion.objects.filter(attempt_id=a2, score__isnull=True).count() == 0
 
 
 def test_openapi_lists_the_fixed_paths(client):

@@ -111,8 +111,10 @@ class Attempt(models.Model):
         SUBMITTED = "submitted", _("Submitted")
         ABANDONED = "abandoned", _("Not counted")
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="attempts")
-    member = models.ForeignKey("orgs.Member", on_delete=models.CASCADE, related_name="+")
+    # exam and member: no index of their own, the composite indexes below lead with them (fewer index writes at a
+    # burst of submissions).
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="attempts", db_index=False)
+    member = models.ForeignKey("orgs.Member", on_delete=models.CASCADE, related_name="+", db_index=False)
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")  # the member's branch at the start
     org_path = models.CharField(max_length=255)
     number = models.PositiveSmallIntegerField(default=1)
@@ -151,9 +153,11 @@ class AttemptQuestion(models.Model):
     (``slot``), the place it was shown at (``position``) and the order of its options. The answer given is in
     ``Attempt.answers``; ``score`` is written when the attempt is graded."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
+    # attempt and version: covered by attempt_question_unique and attemptq_version_idx. On PostgreSQL the table is
+    # filled to half its pages (migration 0003) so that writing a score is a HOT update that touches no index.
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions", db_index=False)
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
-    version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="uses")
+    version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="uses", db_index=False)
     slot = models.PositiveSmallIntegerField()
     position = models.PositiveSmallIntegerField()
     points = models.DecimalField(max_digits=6, decimal_places=2)
