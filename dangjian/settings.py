@@ -127,6 +127,10 @@ if DB_VENDOR == "sqlite":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
+elif envbool("DB_PREPARED_STATEMENTS", True):
+    # psycopg prepares a statement run five times on a connection, for the cursors that ask for it
+    # (core.sql.hot_cursor). Turn off behind a pooler in transaction mode older than PgBouncer 1.21.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when configured, else the database cache shared by every worker process. ---

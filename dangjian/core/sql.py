@@ -11,11 +11,12 @@ and field defaults must be given, and no signals are sent (none of the tables wr
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import connection, models
-from django.db.models import Field
+from django.db.models import DEFERRED, Field
 
 Statement = tuple[str, list[Any]]
 M = TypeVar("M", bound=models.Model)
@@ -115,21 +116,49 @@ def _readers(model: type[models.Model], names: tuple[str, ...]) -> tuple[tuple[A
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=256)
 def select_list(
-    model: type[models.Model], alias: str, names: Sequence[str] | None = None
+    model: type[models.Model], alias: str, names: tuple[str, ...] | None = None, *, leave: tuple[str, ...] = ()
 ) -> tuple[str, tuple[str, ...]]:
-    """``alias."col", …`` for the named fields (attnames; all concrete fields by default) and the names in that
-    order, for a plain SELECT whose rows ``instance()`` turns into models."""
-    fields = [_field(model, n) for n in names] if names is not None else list(model._meta.concrete_fields)
+    """``alias."col", …`` for the named fields (attnames; by default every concrete field but those in ``leave``)
+    and the names in that order, for a plain SELECT whose rows ``instance()`` turns into models."""
+    if names is not None:
+        fields = [_field(model, n) for n in names]
+    else:
+        fields = [f for f in model._meta.concrete_fields if f.attname not in leave]
     return ", ".join(f"{alias}.{_column(f)}" for f in fields), tuple(f.attname for f in fields)
 
 
 def instance(model: type[M], names: tuple[str, ...], values: Sequence[Any]) -> M:
     """A model from the values of a plain SELECT of ``names`` (``select_list``), converted as the ORM converts
     them (dates on SQLite, JSON, decimals); fields not selected load on first access, as with ``only()``."""
-    converted = []
-    for value, (col, converters) in zip(values, _readers(model, names), strict=True):
+    by_name = {}
+    for name, value, (col, converters) in zip(names, values, _readers(model, names), strict=True):
         for convert in converters:
             value = convert(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, list(names), converted)
+        by_name[name] = value
+    fields = model._meta.concrete_fields
+    return model.from_db(
+        connection.alias, [f.attname for f in fields], [by_name.get(f.attname, DEFERRED) for f in fields]
+    )
+
+
+@contextmanager
+def hot_cursor() -> Iterator[Any]:
+    """A cursor for statements run many times a second (the token check, an exam submission's read). On
+    PostgreSQL it binds parameters on the server, so that psycopg prepares each statement on its fifth run on a
+    connection (settings: ``DB_PREPARED_STATEMENTS``) and PostgreSQL stops planning it: for the four-table read
+    of a submission that is most of its cost. Elsewhere, and with prepared statements off, the usual cursor."""
+    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        # Django's own wrapping (query log in tests and DEBUG, execute wrappers, thread checks).
+        raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]  # stubs omit psycopg's signature
+        cursor = connection._prepare_cursor(raw)  # type: ignore[attr-defined]
+    with cursor:
+        yield cursor

@@ -92,6 +92,15 @@ def test_last_use_is_written_at_most_every_five_minutes(issued, django_assert_nu
     assert timezone.now() - ApiToken.objects.get().last_used_at < dt.timedelta(seconds=5)
 
 
+def test_the_api_user_leaves_secrets_encrypted_until_asked_for(cast, issued):
+    cast.committee.phone = "13800138000"
+    cast.committee.save(update_fields=["phone"])
+    user = services.api_token_authenticate(issued.plaintext)
+    assert user is not None and user.pk == cast.committee.pk and user.username == cast.committee.username
+    assert user.get_deferred_fields() == {"password", "phone", "id_number", "totp_secret"}
+    assert user.phone == "13800138000"  # read (and decrypted) on first use
+
+
 @pytest.mark.parametrize("token", ["djt_not-a-real-token", "nonsense", ""])
 def test_an_unknown_token_gets_401(client, cast, token):
     response = client.get("/api/v1/members", headers=_bearer(token))
