@@ -88,22 +88,22 @@ def update_statement(model: type[models.Model], pk: Any, values: Mapping[str, An
     return f"UPDATE {table} SET {sets} WHERE {pk_column} = %s", [*params, pk]
 
 
-def execute_together(statements: Sequence[Statement]) -> None:
+def execute_together(statements: Sequence[Statement | None]) -> None:
     """Run statements that return nothing in one round trip where the database takes several statements in one
     message (PostgreSQL, with the client-side parameter binding Django uses by default), else one by one.
     Call inside a transaction: PostgreSQL runs such a message as one transaction only outside of one."""
-    statements = [s for s in statements if s]
-    if not statements:
+    todo = [s for s in statements if s is not None]  # None: a write that turned out to have nothing to do
+    if not todo:
         return
     with connection.cursor() as cursor:
         if (
             connection.vendor == "postgresql"
-            and len(statements) > 1
+            and len(todo) > 1
             and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
         ):
-            cursor.execute("; ".join(text for text, _p in statements), [p for _t, params in statements for p in params])
+            cursor.execute("; ".join(text for text, _p in todo), [p for _t, params in todo for p in params])
             return
-        for text, params in statements:
+        for text, params in todo:
             cursor.execute(text, params)
 
 

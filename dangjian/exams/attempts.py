@@ -302,6 +302,39 @@ class Rules:
     grading_method: str
 
 
+CLOSING_FIELDS = ("status", "submitted_at", "auto_submitted", "score", "passed", "counts")
+
+
+@dataclass
+class Locked:
+    """An open attempt being closed: the row (locked), its exam's rules and its questions as (id, question id,
+    version id, points)."""
+
+    attempt: Attempt
+    rules: Rules
+    questions: list[tuple[int, int, int, Decimal]]
+
+
+ATTEMPT_COLUMNS = (
+    "id",
+    "exam_id",
+    "member_id",
+    "org_id",
+    "org_path",
+    "number",
+    "status",
+    "deadline",
+    "saved_at",
+    "submitted_at",
+    "auto_submitted",
+    "answers",
+    "score",
+    "max_score",
+    "passed",
+    "counts",
+)
+
+
 # Answer keys by question version id. A version that an attempt holds never changes (bank.question_edit writes a
 # new version once a version is in use), so a key read for grading cannot go stale; a company-wide exam's
 # submissions then read only their own rows. Bounded: cleared when it grows past KEYS_MAX versions.
@@ -384,7 +417,7 @@ def _close(locked: Locked, *, now: dt.datetime, status: str, auto: bool, acting_
     for a in others:
         should = counted is not None and a.pk == counted.pk
         if a.counts != should:
-            Attempt.objects.filter(pk=a.pk).update(counts=should)
+            writes.append(sql.update_statement(Attempt, a.pk, {"counts": should}))
     if status == Attempt.Status.SUBMITTED:
         base = {
             "member_id": attempt.member_id,
@@ -410,41 +443,8 @@ def _close(locked: Locked, *, now: dt.datetime, status: str, auto: bool, acting_
         # Asynchronous commit: the score depends only on answers saved (and committed) before. Should the server
         # crash in the moment after, the attempt is still open and the expiry job grades the same answers.
         writes.insert(0, ("SET LOCAL synchronous_commit TO OFF", []))
-    sql.execute_together([*(w for w in writes if w), *sql.insert_statements(AuditEvent, [event])])
+    sql.execute_together([*writes, *sql.insert_statements(AuditEvent, [event])])
     return attempt
-
-
-CLOSING_FIELDS = ("status", "submitted_at", "auto_submitted", "score", "passed", "counts")
-
-
-@dataclass
-class Locked:
-    """An open attempt being closed: the row (locked), its exam's rules and its questions as (id, question id,
-    version id, points)."""
-
-    attempt: Attempt
-    rules: Rules
-    questions: list[tuple[int, int, int, Decimal]]
-
-
-ATTEMPT_COLUMNS = (
-    "id",
-    "exam_id",
-    "member_id",
-    "org_id",
-    "org_path",
-    "number",
-    "status",
-    "deadline",
-    "saved_at",
-    "submitted_at",
-    "auto_submitted",
-    "answers",
-    "score",
-    "max_score",
-    "passed",
-    "counts",
-)
 
 
 def _lock_for_closing(*, attempt_id: int, user_id: int | None) -> Locked | None:
