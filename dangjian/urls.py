@@ -7,6 +7,9 @@ from dangjian.api import api
 from dangjian.core.media import serve_media
 
 urlpatterns = [
+    # The API first: it takes the most requests (an exam's burst of submissions), and Django tries the patterns
+    # in order, so the screens' patterns are not tried for each API call.
+    path("api/v1/", api.urls),
     path("", include("dangjian.core.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
@@ -17,7 +20,6 @@ urlpatterns = [
     path("exams/", include("dangjian.exams.urls")),
     path("points/", include("dangjian.points.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     re_path(r"^media/(?P<path>.+)$", serve_media, name="media"),
 ]

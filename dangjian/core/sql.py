@@ -79,13 +79,18 @@ def insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, retu
     return pks
 
 
+@functools.lru_cache(maxsize=256)
+def _update(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    fields = tuple(_field(model, name) for name in names)
+    sets = ", ".join(f"{_column(f)} = %s" for f in fields)
+    return f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {sets} WHERE {_pk_column(model)} = %s", fields
+
+
 def update_statement(model: type[models.Model], pk: Any, values: Mapping[str, Any]) -> Statement:
     """``UPDATE … SET … WHERE pk = %s`` with each field's own conversion."""
-    fields = [_field(model, name) for name in values]
-    sets = ", ".join(f"{_column(f)} = %s" for f in fields)
+    text, fields = _update(model, tuple(values))
     params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values.values(), strict=True)]
-    table, pk_column = connection.ops.quote_name(model._meta.db_table), _pk_column(model)
-    return f"UPDATE {table} SET {sets} WHERE {pk_column} = %s", [*params, pk]
+    return text, [*params, pk]
 
 
 def execute_together(statements: Sequence[Statement | None]) -> None:

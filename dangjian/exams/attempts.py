@@ -8,6 +8,7 @@ one version query, one bulk insert), so that hundreds of members can start a com
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -447,15 +448,25 @@ def _close(locked: Locked, *, now: dt.datetime, status: str, auto: bool, acting_
     return attempt
 
 
+def _questions_json(alias: str) -> str:
+    """A sub-select of the attempt's questions as one JSON array of [id, question id, version id, points]: one row
+    to read and convert instead of one per question (the attempt's timestamps and answers parsed once)."""
+    q = AttemptQuestion._meta.db_table
+    if connection.vendor == "postgresql":
+        rows = "json_agg(json_build_array(q.id, q.question_id, q.version_id, q.points))::text"
+    else:
+        rows = "json_group_array(json_array(q.id, q.question_id, q.version_id, q.points))"
+    return f"(SELECT {rows} FROM {q} q WHERE q.attempt_id = {alias}.id)"
+
+
 def _lock_for_closing(*, attempt_id: int, user_id: int | None) -> Locked | None:
     """The attempt (the caller's own when ``user_id`` is given) with its exam's rules and its questions, the
-    attempt's row locked: one statement (a row per question, the attempt's columns read from the first)."""
-    a, e, m, q = (t._meta.db_table for t in (Attempt, Exam, Member, AttemptQuestion))
+    attempt's row locked: one statement, one row."""
+    a, e, m = (t._meta.db_table for t in (Attempt, Exam, Member))
     columns, names = sql.select_list(Attempt, "a", ATTEMPT_COLUMNS)
     text = (
-        f"SELECT {columns}, e.on_timeout, e.multiple_partial, e.pass_percent, e.grading_method, "
-        f"q.id, q.question_id, q.version_id, q.points FROM {a} a JOIN {e} e ON e.id = a.exam_id "
-        f"JOIN {m} m ON m.id = a.member_id LEFT JOIN {q} q ON q.attempt_id = a.id WHERE a.id = %s"
+        f"SELECT {columns}, e.on_timeout, e.multiple_partial, e.pass_percent, e.grading_method, {_questions_json('a')} "
+        f"FROM {a} a JOIN {e} e ON e.id = a.exam_id JOIN {m} m ON m.id = a.member_id WHERE a.id = %s"
     )
     params: list[Any] = [attempt_id]
     if user_id is not None:
@@ -465,17 +476,19 @@ def _lock_for_closing(*, attempt_id: int, user_id: int | None) -> Locked | None:
         text += " FOR UPDATE OF a"
     with sql.hot_cursor() as cursor:
         cursor.execute(text, params)
-        rows = cursor.fetchall()
-    if not rows:
+        row = cursor.fetchone()
+    if row is None:
         return None
     n = len(names)
-    first = rows[0]
-    on_timeout, partial, pass_percent, grading_method = first[n : n + 4]
+    on_timeout, partial, pass_percent, grading_method, questions = row[n:]
     return Locked(
-        attempt=sql.instance(Attempt, names, first[:n]),
+        attempt=sql.instance(Attempt, names, row[:n]),
         rules=Rules(on_timeout, partial, Decimal(str(pass_percent)), grading_method),
-        # SQLite hands back points as a float: through str() to keep them exact.
-        questions=[(r[n + 4], r[n + 5], r[n + 6], Decimal(str(r[n + 7]))) for r in rows if r[n + 4] is not None],
+        # Points through str(): exact whether JSON gave an int, a float (SQLite) or a Decimal.
+        questions=[
+            (pk, qid, vid, Decimal(str(points)))
+            for pk, qid, vid, points in json.loads(questions or "[]", parse_float=Decimal)
+        ],
     )
 
 

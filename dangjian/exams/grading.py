@@ -65,10 +65,14 @@ def fraction(
     *, type: str, answer: Any, options: list[dict[str, Any]], response: Any, partial: str = Exam.Partial.NONE
 ) -> Decimal:
     """The share of the question's points earned, from 0 to 1."""
-    option_ids = {str(o["id"]) for o in options}
     if type == QuestionType.SINGLE:
         chosen = _as_ids(response)
-        return Decimal(1) if len(chosen) == 1 and chosen == {str(answer)} and str(answer) in option_ids else Decimal(0)
+        right = str(answer)
+        return (
+            Decimal(1)
+            if len(chosen) == 1 and right in chosen and any(str(o["id"]) == right for o in options)
+            else Decimal(0)
+        )
     if type == QuestionType.MULTIPLE:
         chosen = _as_ids(response)
         right = {str(a) for a in answer}
