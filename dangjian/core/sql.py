@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import DEFERRED, Field
 
 Statement = tuple[str, list[Any]]
@@ -94,20 +94,24 @@ def update_statement(model: type[models.Model], pk: Any, values: Mapping[str, An
 
 
 def execute_together(statements: Sequence[Statement | None]) -> None:
-    """Run statements that return nothing in one round trip where the database takes several statements in one
-    message (PostgreSQL, with the client-side parameter binding Django uses by default), else one by one.
-    Call inside a transaction: PostgreSQL runs such a message as one transaction only outside of one."""
+    """Run statements that return nothing, in one transaction (the caller's, or one of their own): on PostgreSQL
+    in one round trip (psycopg's pipeline mode) through ``hot_cursor``, so that each is prepared once per
+    connection and not parsed and planned each time (for an exam submission's five writes that halves what
+    PostgreSQL spends on them, and binding parameters on the server costs Python less than quoting them into the
+    text); elsewhere one by one."""
     todo = [s for s in statements if s is not None]  # None: a write that turned out to have nothing to do
     if not todo:
         return
+    if connection.get_autocommit():
+        with transaction.atomic():
+            execute_together(todo)
+        return
+    if connection.vendor == "postgresql" and len(todo) > 1:
+        with hot_cursor() as cursor, connection.wrap_database_errors, connection.connection.pipeline():
+            for text, params in todo:
+                cursor.execute(text, params)
+        return
     with connection.cursor() as cursor:
-        if (
-            connection.vendor == "postgresql"
-            and len(todo) > 1
-            and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
-        ):
-            cursor.execute("; ".join(text for text, _p in todo), [p for _t, params in todo for p in params])
-            return
         for text, params in todo:
             cursor.execute(text, params)
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dangjian.analytics.models import Fact
@@ -96,8 +96,16 @@ def test_statements_run_together_and_instance_reads_back_as_the_orm(cast, django
         sql.update_statement(Fact, fact_id, {"quantity": Decimal("7.25"), "kind": "k2"}),
         *sql.insert_statements(Fact, [{**_fact(member), "kind": "k3"}]),
     ]
-    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+    pipelined = []
+
+    def note_pipeline(execute, text, params, many, context):
+        pipelined.append(getattr(connection.connection, "_pipeline", None) is not None)
+        return execute(text, params, many, context)
+
+    with django_assert_num_queries(2), connection.execute_wrapper(note_pipeline):
         sql.execute_together(statements)
+    # One round trip on PostgreSQL: both statements go out in one pipeline.
+    assert pipelined == ([True, True] if connection.vendor == "postgresql" else [False, False])
     assert Fact.objects.get(pk=fact_id).quantity == Decimal("7.25")
     assert Fact.objects.filter(kind="k3").exists()
     columns, names = sql.select_list(Fact, "f", ("quantity", "id", "kind", "occurred_at"))  # any order
@@ -106,6 +114,32 @@ def test_statements_run_together_and_instance_reads_back_as_the_orm(cast, django
         fact = sql.instance(Fact, names, cursor.fetchone())
     assert (fact.pk, fact.quantity, fact.occurred_at, fact.kind) == (fact_id, Decimal("7.25"), later, "k2")
     assert fact.member_id == member.pk  # not selected: loaded on access, as with only()
+
+
+def _broken_pair(member):
+    """A valid INSERT followed by one that breaks a NOT NULL constraint."""
+    return [
+        *sql.insert_statements(Fact, [{**_fact(member), "kind": "kept?"}]),
+        *sql.insert_statements(Fact, [{**_fact(member), "kind": None}]),
+    ]
+
+
+def test_a_failing_statement_undoes_the_others_and_raises_the_django_error(cast):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql.execute_together(_broken_pair(cast.member_a))
+    assert not Fact.objects.filter(kind="kept?").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_statements_get_one_of_their_own():
+    from tests.factories import make_member, make_org
+
+    member = make_member(make_org("独立党支部"))
+    with pytest.raises(IntegrityError):
+        sql.execute_together(_broken_pair(member))
+    assert not Fact.objects.filter(kind="kept?").exists()
+    sql.execute_together(_broken_pair(member)[:1])
+    assert Fact.objects.filter(kind="kept?").count() == 1
 
 
 def _fact(member):

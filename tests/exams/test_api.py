@@ -218,9 +218,18 @@ def test_a_submission_is_a_handful_of_statements(client, cast, bank, django_asse
     first, second = bearer(cast.member_a_user), bearer(other)
     a1, a2 = start(client, exam, first).json()["id"], start(client, exam, second).json()["id"]
     assert client.post(f"/api/v1/attempts/{a1}/submit", **first).status_code == 200  # reads the answer keys
-    writes = 1 if connection.vendor == "postgresql" else 4
-    with django_assert_num_queries(1 + 2 + 1 + writes):  # token; savepoint and release; attempt; writes
+    pipelined = []
+
+    def note_pipeline(execute, text, params, many, context):
+        pipelined.append(getattr(connection.connection, "_pipeline", None) is not None)
+        return execute(text, params, many, context)
+
+    pg = connection.vendor == "postgresql"
+    writes = 4 + pg  # scores, attempt, fact, audit (and, on PostgreSQL, asynchronous commit for this transaction)
+    with django_assert_num_queries(1 + 2 + 1 + writes), connection.execute_wrapper(note_pipeline):
         assert client.post(f"/api/v1/attempts/{a2}/submit", **second).status_code == 200
+    # token; savepoint; the locked read; the writes, sent together on PostgreSQL; release.
+    assert pipelined == [False, False, False, *[pg] * writes, False]
     done = Attempt.objects.get(pk=a2)
     assert done.status == Attempt.Status.SUBMITTED and done.score is not None
     assert AttemptQuestion.objects.filter(attempt_id=a2, score__isnull=True).count() == 0
