@@ -116,6 +116,10 @@ def _register_routers() -> None:
     from dangjian.orgs.api import members_router, orgs_router
     from dangjian.orgs.api_work import development_router, transfers_router
 
+    # Django tries URL patterns in this order: the calls that come in bursts (an exam's autosaves and
+    # submissions, study heartbeats) first.
+    api.add_router("/attempts", attempts_router)
+    api.add_router("/learning", learning_router)
     api.add_router("/auth", accounts_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/members", members_router)
@@ -123,9 +127,7 @@ def _register_routers() -> None:
     api.add_router("/development", development_router)
     api.add_router("/dues", dues_router)
     api.add_router("/meetings", meetings_router)
-    api.add_router("/learning", learning_router)
     api.add_router("/exams", exams_router)
-    api.add_router("/attempts", attempts_router)
 
 
 _register_routers()

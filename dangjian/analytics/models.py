@@ -26,7 +26,10 @@ class FactKind(models.TextChoices):
 class Fact(models.Model):
     """(member, org, kind, quantity, occurred_at, source). On PostgreSQL the table is partitioned by month."""
 
-    member = models.ForeignKey("orgs.Member", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # member: no index of its own, fact_member_kind_time leads with it.
+    member = models.ForeignKey(
+        "orgs.Member", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     org_path = models.CharField(max_length=255)
     kind = models.CharField(max_length=48)

@@ -140,7 +140,10 @@ class Attempt(models.Model):
         ]
         indexes = [
             models.Index(fields=["exam", "counts"], name="attempt_counted_idx"),
-            models.Index(fields=["status", "deadline"], name="attempt_deadline_idx"),
+            # For the expiry job: open attempts only, so that closing an attempt does not write to it.
+            models.Index(
+                fields=["deadline"], name="attempt_open_deadline_idx", condition=models.Q(status="in_progress")
+            ),
             models.Index(fields=["member", "exam"], name="attempt_member_idx"),
         ]
 
