@@ -285,38 +285,45 @@ def burst(world: dict[str, Any], members: int, threads: int, rng: random.Random)
     }
 
 
-def http_burst(world: dict[str, Any], members: int, workers: int | None, concurrency: int) -> dict[str, Any]:
-    """Submissions through a real server (gunicorn, as `make run` serves; bearer tokens; ninja; every middleware)
-    against ``GET /healthz`` (one query) through the same server and client, in the same minute."""
+def submissions_ready(world: dict[str, Any], members: int, title: str) -> list[tuple[int, str]]:
+    """A fresh exam that ``members`` members have started and answered (not timed), as in a real exam minutes
+    before they submit: (attempt id, bearer token) for each, the token used once already."""
     from django.utils import timezone
 
-    from bench import served
     from dangjian.accounts.models import ApiToken, User
     from dangjian.accounts.services import api_token_issue
     from dangjian.exams import attempts
     from dangjian.exams.models import Attempt
 
-    exam = new_exam(world, f"基准考试（HTTP） {dt.datetime.now():%Y-%m-%d %H:%M:%S}")
+    exam = new_exam(world, title)
     users = list(
         User.objects.filter(member__org_path__startswith=world["root"].path)
         .select_related("member")
         .order_by("id")[:members]
     )
-    ApiToken.objects.filter(user__in=users, name="bench").delete()
+    ApiToken.objects.filter(name="bench", expires_at__lt=timezone.now()).delete()  # earlier runs'
     tokens = {u.pk: api_token_issue(user=u, name="bench", days=1).plaintext for u in users}
     ids = {u.pk: attempts.attempt_start(exam=exam, user=u)[0].pk for u in users}
-    # As in a real exam, each member started and saved answers minutes before submitting (not timed): the
-    # submission grades real answers, and the token has been used already.
-    ApiToken.objects.filter(user__in=users, name="bench").update(last_used_at=timezone.now())
+    ApiToken.objects.filter(user__in=users, name="bench", last_used_at=None).update(last_used_at=timezone.now())
     rng = random.Random(5)
     for u in users:
         attempts.attempt_save_answers(
             attempt_id=ids[u.pk], user=u, answers=answer_key(Attempt.objects.get(pk=ids[u.pk]), rng, 0.7)
         )
+    return [(ids[u.pk], tokens[u.pk]) for u in users]
+
+
+def http_burst(world: dict[str, Any], members: int, workers: int | None, concurrency: int) -> dict[str, Any]:
+    """Submissions through a real server (gunicorn, as `make run` serves; bearer tokens; ninja; every middleware)
+    against ``GET /healthz`` (one query) through the same server and client, in the same minute."""
+    from bench import served
+    from dangjian.exams.models import Attempt
+
+    ready = submissions_ready(world, members, f"基准考试（HTTP） {dt.datetime.now():%Y-%m-%d %H:%M:%S}")
     hello = [served.request("GET", "/healthz")] * max(2000, members)
     submits = [
-        served.request("POST", f"/api/v1/attempts/{ids[u.pk]}/submit", {"Authorization": f"Bearer {tokens[u.pk]}"})
-        for u in users
+        served.request("POST", f"/api/v1/attempts/{pk}/submit", {"Authorization": f"Bearer {token}"})
+        for pk, token in ready
     ]
     from django.db import connections
 
@@ -325,16 +332,16 @@ def http_burst(world: dict[str, Any], members: int, workers: int | None, concurr
         served.drive(port, hello[:200], concurrency)  # warm-up: every worker loads the URL map and connects
         base = served.drive(port, hello, concurrency)
         run = served.drive(port, submits, concurrency)
-    graded = Attempt.objects.filter(exam=exam, status="submitted").count()
+    graded = Attempt.objects.filter(pk__in=[pk for pk, _t in ready], status="submitted").count()
     return {
-        "members": len(users),
+        "members": len(ready),
         "workers": workers or os.cpu_count(),
         "concurrency": concurrency,
         "hello_per_second": base.per_second,
         "submissions_per_second": run.per_second,
         "ratio_to_hello": run.per_second / base.per_second,
         "statuses": dict(run.statuses),
-        "all_graded": graded == len(users),
+        "all_graded": graded == len(ready),
         "hello_server_cpu_ms": base.server_cpu_ms,
         "submit_server_cpu_ms": run.server_cpu_ms,
         "submit_app_cpu_ms": run.app_cpu / run.requests * 1000,
