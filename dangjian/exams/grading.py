@@ -67,10 +67,10 @@ def fraction(
     """The share of the question's points earned, from 0 to 1."""
     if type == QuestionType.SINGLE:
         chosen = _as_ids(response)
-        right = str(answer)
+        key = str(answer)
         return (
             Decimal(1)
-            if len(chosen) == 1 and right in chosen and any(str(o["id"]) == right for o in options)
+            if len(chosen) == 1 and key in chosen and any(str(o["id"]) == key for o in options)
             else Decimal(0)
         )
     if type == QuestionType.MULTIPLE:
