@@ -24,12 +24,15 @@ from .factories import PASSWORD, UserFactory, grant, make_member, make_org
 
 
 @pytest.fixture(autouse=True)
-def _fresh_grading_keys():
-    """Each test rolls its rows back, and SQLite then hands the same ids to new question versions: the cache of
-    answer keys (valid in production, where a version in use never changes and ids are never reused) starts empty."""
-    from dangjian.exams.attempts import _KEYS
+def _fresh_exam_caches():
+    """Each test rolls its rows back, and SQLite then hands the same ids to new rows: the per-process caches of
+    question versions and of what papers draw from (valid in production, where a version in use never changes,
+    a change to a bank or paper makes a new key and ids are never reused) start empty."""
+    from dangjian.exams.attempts import _VERSIONS
+    from dangjian.exams.papers import _DRAWS
 
-    _KEYS.clear()
+    _VERSIONS.clear()
+    _DRAWS.clear()
 
 
 @dataclass

@@ -71,7 +71,7 @@ def insert_statements(
 def insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, returning_pk: bool = False) -> list[Any]:
     """Insert ``rows`` (see ``insert_statements``); the new primary keys in order when ``returning_pk``."""
     pks: list[Any] = []
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:  # the same shape again and again (an attempt's 20 questions): prepared
         for text, params in insert_statements(model, rows, returning_pk=returning_pk):
             cursor.execute(text, params)
             if returning_pk:
@@ -84,6 +84,22 @@ def _update(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, tup
     fields = tuple(_field(model, name) for name in names)
     sets = ", ".join(f"{_column(f)} = %s" for f in fields)
     return f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {sets} WHERE {_pk_column(model)} = %s", fields
+
+
+def insert_new(objs: Sequence[models.Model], *, returning_pk: bool = True) -> None:
+    """Insert new model instances (of one model, built with the constructor, so field defaults are in place;
+    ``auto_now_add`` values must be given) and mark them saved, with their primary keys when ``returning_pk``.
+    What ``bulk_create`` does for a hot path, for a fraction of its Python; no signals."""
+    if not objs:
+        return
+    model = type(objs[0])
+    auto = model._meta.auto_field
+    fields = [f for f in model._meta.concrete_fields if f is not auto]  # the database numbers new rows
+    pks = insert(model, [{f.attname: getattr(o, f.attname) for f in fields} for o in objs], returning_pk=returning_pk)
+    for i, obj in enumerate(objs):
+        if returning_pk:
+            obj.pk = pks[i]
+        obj._state.adding, obj._state.db = False, connection.alias
 
 
 def update_statement(model: type[models.Model], pk: Any, values: Mapping[str, Any]) -> Statement:

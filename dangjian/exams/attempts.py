@@ -12,7 +12,7 @@ import json
 import random
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
@@ -151,27 +151,23 @@ def attempt_start(
     rng = rng or random.Random(random.SystemRandom().getrandbits(64))  # seeded from the OS, then the fast generator
     paper = exam.paper
     slots = draw(paper, rng)
-    versions = {
-        v["id"]: v
-        for v in QuestionVersion.objects.filter(pk__in=[s.version_id for s in slots]).values(
-            "id", "type", "stem", "options"
-        )
-    }
+    shown_versions = versions([s.version_id for s in slots])
     positions = list(range(len(slots)))
     if paper.shuffle_questions:
         rng.shuffle(positions)
+    attempt = Attempt(
+        exam=exam,
+        member=member,
+        org_id=member.org_id,
+        org_path=member.org_path,
+        number=(previous[-1].number + 1) if previous else 1,
+        started_at=now,
+        deadline=_deadline(exam, now),
+        max_score=sum((s.points for s in slots), Decimal("0.00")),
+    )
     try:
         with transaction.atomic():
-            attempt = Attempt.objects.create(
-                exam=exam,
-                member=member,
-                org_id=member.org_id,
-                org_path=member.org_path,
-                number=(previous[-1].number + 1) if previous else 1,
-                started_at=now,
-                deadline=_deadline(exam, now),
-                max_score=sum((s.points for s in slots), Decimal("0.00")),
-            )
+            sql.insert_new([attempt])
     except IntegrityError:
         # Another request of the same member started it a moment ago: resume that one.
         open_attempt = Attempt.objects.filter(exam=exam, member=member, status=Attempt.Status.IN_PROGRESS).first()
@@ -180,9 +176,9 @@ def attempt_start(
         return open_attempt, attempt_paper(open_attempt), False
     rows = []
     for s, pos in zip(slots, positions, strict=True):
-        v = versions[s.version_id]
-        order = [o["id"] for o in v["options"]]
-        if paper.shuffle_options and v["type"] in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        v = shown_versions[s.version_id]
+        order = [o["id"] for o in v.options]
+        if paper.shuffle_options and v.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
             rng.shuffle(order)
         rows.append(
             AttemptQuestion(
@@ -195,8 +191,8 @@ def attempt_start(
                 option_order=order,
             )
         )
-    AttemptQuestion.objects.bulk_create(rows, batch_size=500)
-    shown = sorted((_shown(aq, dict(versions[aq.version_id])) for aq in rows), key=lambda q: q.position)
+    sql.insert_new(rows, returning_pk=False)
+    shown = sorted((_shown(aq, shown_versions[aq.version_id]._asdict()) for aq in rows), key=lambda q: q.position)
     return attempt, shown, True
 
 
@@ -336,40 +332,49 @@ ATTEMPT_COLUMNS = (
 )
 
 
-# Answer keys by question version id. A version that an attempt holds never changes (bank.question_edit writes a
-# new version once a version is in use), so a key read for grading cannot go stale; a company-wide exam's
-# submissions then read only their own rows. Bounded: cleared when it grows past KEYS_MAX versions.
-_KEYS: dict[int, tuple[str, Any, list[dict[str, Any]]]] = {}
-KEYS_MAX = 50_000
+class Version(NamedTuple):
+    """What grading and showing a question need of one of its versions."""
+
+    type: str
+    answer: Any
+    options: list[dict[str, Any]]
+    stem: str
 
 
-def grading_keys(version_ids: list[int]) -> dict[int, tuple[str, Any, list[dict[str, Any]]]]:
-    """(type, answer, options) of each version, from the process's cache or one query for those not in it."""
-    missing = [v for v in version_ids if v not in _KEYS]
+# Question versions by id. A version that an attempt holds never changes (bank.question_edit writes a new one once
+# a version is in use), so what is read here cannot go stale: a company-wide exam's starts and submissions then
+# read only their own rows. Bounded: cleared when it grows past VERSIONS_MAX versions.
+_VERSIONS: dict[int, Version] = {}
+VERSIONS_MAX = 20_000
+
+
+def versions(version_ids: list[int]) -> dict[int, Version]:
+    """The versions asked for, from the process's cache or one query for those not in it."""
+    missing = [v for v in version_ids if v not in _VERSIONS]
     if missing:
-        if len(_KEYS) + len(missing) > KEYS_MAX:
-            _KEYS.clear()
-        for vid, qtype, answer, options in QuestionVersion.objects.filter(pk__in=missing).values_list(
-            "id", "type", "answer", "options"
+        if len(_VERSIONS) + len(missing) > VERSIONS_MAX:
+            _VERSIONS.clear()
+        for vid, qtype, answer, options, stem in QuestionVersion.objects.filter(pk__in=missing).values_list(
+            "id", "type", "answer", "options", "stem"
         ):
-            _KEYS[vid] = (qtype, answer, options)
-    return {v: _KEYS[v] for v in version_ids}
+            _VERSIONS[vid] = Version(qtype, answer, options, stem)
+    return {v: _VERSIONS[v] for v in version_ids}
 
 
 def _grade(locked: Locked) -> sql.Statement | None:
     """Grade the saved answers: sets the attempt's score and pass, and answers the statement that writes the
     question scores (run with the attempt's other writes)."""
     attempt, rules = locked.attempt, locked.rules
-    keys = grading_keys([vid for _pk, _qid, vid, _points in locked.questions])
+    keys = versions([vid for _pk, _qid, vid, _points in locked.questions])
     total = Decimal("0.00")
     scores = []
     for pk, question_id, vid, points in locked.questions:
-        qtype, answer, options = keys[vid]
+        key = keys[vid]
         got = grading.score(
             points=points,
-            type=qtype,
-            answer=answer,
-            options=options,
+            type=key.type,
+            answer=key.answer,
+            options=key.options,
             response=attempt.answers.get(str(question_id)),
             partial=rules.multiple_partial,
         )
@@ -498,7 +503,7 @@ def attempt_submit(*, attempt_id: int, user: Any) -> Attempt:
     time is graded (or, under "not counted unless submitted in time", the attempt is not counted).
 
     The hot path of a company-wide exam: the locked attempt with its exam's rules and its questions in one
-    statement, the answer keys from the cache (``grading_keys``), the writes (scores, attempt, facts, audit) in one
+    statement, the answer keys from the cache (``versions``), the writes (scores, attempt, facts, audit) in one
     round trip on PostgreSQL."""
     locked = (
         _lock_for_closing(attempt_id=attempt_id, user_id=user.pk)

@@ -295,13 +295,16 @@ def _match(
 ) -> list[list[tuple[int, int]]] | None:
     """Choose count[i] distinct questions from pools[i] for every rule: random greedy first, then augmenting paths
     (bipartite matching of slots to questions) when rules overlap and the greedy draw got stuck."""
-    shuffled = [rng.sample(pool, len(pool)) for pool in pools]
+    # The greedy pass looks no further into a shuffled pool than its own count plus the questions taken before, so
+    # that prefix of a random permutation is all it needs (a pool of thousands is not shuffled whole per start).
+    reach = sum(counts)
+    shuffled = [rng.sample(pool, min(len(pool), n + reach)) for pool, n in zip(pools, counts, strict=True)]
     used: set[int] = set()
     picked: list[list[tuple[int, int]]] = []
     for pool, n in zip(shuffled, counts, strict=True):
         take = [p for p in pool if p[0] not in used][:n]
         if len(take) < n:
-            return _match_exact(shuffled, counts)
+            return _match_exact([rng.sample(pool, len(pool)) for pool in pools], counts)
         used.update(q for q, _v in take)
         picked.append(take)
     return picked
@@ -331,25 +334,49 @@ def _match_exact(pools: list[list[tuple[int, int]]], counts: list[int]) -> list[
     return picked
 
 
-def draw(paper: Paper, rng: random.Random) -> list[Slot]:
-    """The questions of one attempt in the paper's order (slot), with their current versions and points."""
+# What each paper draws from, by (paper id, paper's last change, its bank's revision): a company-wide exam's burst
+# of starts then reads neither the rules nor the pools (for a bank of thousands of questions, thousands of rows a
+# start). Any change to the paper (updated_at) or to a question of the bank (QuestionBank.revision) makes a new key.
+_DRAWS: dict[tuple[int, Any, int], list[Slot] | tuple[list[tuple[int, Decimal]], list[list[tuple[int, int]]]]] = {}
+DRAWS_MAX = 256
+
+
+def _draw_inputs(paper: Paper) -> list[Slot] | tuple[list[tuple[int, Decimal]], list[list[tuple[int, int]]]]:
+    """A fixed paper's slots, or a random paper's rules as (count, points) with their pools, from the cache."""
+    key = (paper.pk, paper.updated_at, paper.bank.revision)
+    found = _DRAWS.get(key)
+    if found is not None:
+        return found
     if paper.kind == Paper.Kind.FIXED:
         rows = (
             PaperItem.objects.filter(paper=paper, question__is_active=True, question__current_version__isnull=False)
             .order_by("position")
             .values_list("question_id", "question__current_version_id", "points")
         )
-        return [Slot(i, q, v, p) for i, (q, v, p) in enumerate(rows)]
-    rules = list(paper.rules.select_related("category", "knowledge_point").order_by("position"))
-    pools = rule_pools(paper.bank_id, rules)
-    picked = _match(pools, [r.count for r in rules], rng)
+        made: Any = [Slot(i, q, v, p) for i, (q, v, p) in enumerate(rows)]
+    else:
+        rules = list(paper.rules.select_related("category", "knowledge_point").order_by("position"))
+        made = ([(r.count, r.points) for r in rules], rule_pools(paper.bank_id, rules))
+    if len(_DRAWS) >= DRAWS_MAX:
+        _DRAWS.clear()
+    _DRAWS[key] = made
+    return made
+
+
+def draw(paper: Paper, rng: random.Random) -> list[Slot]:
+    """The questions of one attempt in the paper's order (slot), with their current versions and points."""
+    inputs = _draw_inputs(paper)
+    if isinstance(inputs, list):
+        return list(inputs)
+    rules, pools = inputs
+    picked = _match(pools, [count for count, _points in rules], rng)
     if picked is None:
         raise DomainError(
             _("The question bank can no longer fill this paper: questions were taken out of use. Tell the organiser."),
             status=409,
         )
     out: list[Slot] = []
-    for rule, chosen in zip(rules, picked, strict=True):
+    for (_count, points), chosen in zip(rules, picked, strict=True):
         for q, v in sorted(chosen):
-            out.append(Slot(len(out), q, v, rule.points))
+            out.append(Slot(len(out), q, v, points))
     return out

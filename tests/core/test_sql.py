@@ -165,3 +165,17 @@ def test_the_hot_cursor_has_postgresql_prepare_a_statement_run_often(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%prepared_probe%"])
         assert cursor.fetchone()[0] == 1
+
+
+def test_insert_new_writes_instances_with_their_defaults_and_gives_them_their_keys(cast):
+    facts = [
+        Fact(member_id=cast.member_a.pk, org_id=cast.branch_a.pk, org_path=cast.branch_a.path, kind=f"new{i}")
+        for i in range(2)
+    ]
+    for f in facts:
+        f.occurred_at = timezone.now()
+    sql.insert_new(facts)
+    assert all(f.pk and not f._state.adding for f in facts)
+    stored = {f.pk: f for f in Fact.objects.filter(pk__in=[f.pk for f in facts])}
+    assert [stored[f.pk].kind for f in facts] == ["new0", "new1"]
+    assert stored[facts[0].pk].quantity == Decimal(1)  # the field's default, from the constructor

@@ -49,6 +49,31 @@ def test_start_builds_a_paper_of_its_own_and_resume_returns_it(cast, exam):
     assert [q.as_api() for q in shown_again] == [q.as_api() for q in shown]  # same questions, order and option order
 
 
+def test_starts_reuse_what_the_paper_draws_from_until_the_bank_changes(cast, exam, bank, branch_members):
+    """A burst of starts reads the rules and pools once per process; a question taken out of use or added is seen
+    by the very next start (the bank's revision is part of the cache key)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.exams.bank import question_set_active
+    from tests.exams.conftest import add_question
+
+    first, second, third = (m.user for m in branch_members)
+    attempts.attempt_start(exam=exam, user=first)
+    exam.refresh_from_db()
+    with CaptureQueriesContext(connection) as seen:
+        attempts.attempt_start(exam=exam, user=second)
+    assert not [q for q in seen.captured_queries if "exams_paperrule" in q["sql"] or "is_active" in q["sql"]]
+    judges = list(bank.questions.filter(type="judge").order_by("id"))
+    for q in judges[:3]:
+        question_set_active(question=q, active=False, acting_user=cast.committee)
+    added = add_question(bank, cast.committee, type="judge", stem="新判断题：党费按月交纳。", answer="对", difficulty=2)
+    exam.refresh_from_db()
+    attempt, _shown, _ = attempts.attempt_start(exam=exam, user=third)
+    drawn = set(attempt.questions.filter(version__type="judge").values_list("question_id", flat=True))
+    assert drawn == {judges[3].pk, added.pk}  # only the two in use now, the new one among them
+
+
 def test_paper_is_reviewed_exactly_as_it_was_after_the_question_changes(cast, exam, bank):
     from dangjian.exams.bank import question_edit
     from tests.exams.conftest import content

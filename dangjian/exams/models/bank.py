@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +27,9 @@ class QuestionBank(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Counts changes to the bank's questions (Question.save and delete bump it): what a random paper may draw
+    # from is cached per paper and revision (exams.papers.draw), so that a burst of starts does not read the pools.
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["org_path", "name"]
@@ -87,6 +92,18 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._bump_bank()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        out = super().delete(*args, **kwargs)
+        self._bump_bank()
+        return out
+
+    def _bump_bank(self) -> None:
+        QuestionBank.objects.filter(pk=self.bank_id).update(revision=models.F("revision") + 1)
 
 
 class QuestionVersion(models.Model):
