@@ -263,18 +263,28 @@ TOKEN_TOUCH = dt.timedelta(minutes=5)
 SENSITIVE = ("password", "phone", "id_number", "totp_secret")
 
 
+# The member read with the token: what member-facing API calls use (starting an exam, study heartbeats); the rest
+# of the record, secrets included, loads on first use.
+MEMBER_COLUMNS = ("id", "user_id", "org_id", "org_path", "name", "status")
+
+
 def api_token_authenticate(plaintext: str) -> User | None:
-    """The active user of a live token, or None. Every API call passes here, so it is one statement (the user with
-    the token's state worked out by the database) and a write at most every five minutes (``last_used_at``)."""
+    """The active user of a live token, or None. Every API call passes here, so it is one statement (the user and
+    their member record, with the token's state worked out by the database) and a write at most every five
+    minutes (``last_used_at``)."""
+    from dangjian.orgs.models import Member
+
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
     moment = connection.ops.adapt_datetimefield_value
     columns, names = sql.select_list(User, "u", leave=SENSITIVE)
+    member_columns, member_names = sql.select_list(Member, "m", MEMBER_COLUMNS)
     with sql.hot_cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns}, t.id, (t.last_used_at IS NULL OR t.last_used_at < %s) "
+            f"SELECT {columns}, {member_columns}, t.id, (t.last_used_at IS NULL OR t.last_used_at < %s) "
             f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
+            f"LEFT JOIN {Member._meta.db_table} m ON m.user_id = u.id "
             f"WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > %s) "
             f"AND u.is_active",
             [moment(now - TOKEN_TOUCH), crypto.sm3_hex(plaintext), moment(now)],
@@ -282,10 +292,15 @@ def api_token_authenticate(plaintext: str) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    token_id, stale = row[len(names) :]
+    n, k = len(names), len(member_names)
+    token_id, stale = row[n + k :]
     if stale:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-    return sql.instance(User, names, row[: len(names)])
+    user = sql.instance(User, names, row[:n])
+    member = sql.instance(Member, member_names, row[n : n + k]) if row[n] is not None else None
+    # As select_related would: user.member answers without a query (and raises DoesNotExist when there is none).
+    User._meta.get_field("member").set_cached_value(user, member)  # type: ignore[union-attr]
+    return user
 
 
 @transaction.atomic

@@ -101,6 +101,29 @@ def test_the_api_user_leaves_secrets_encrypted_until_asked_for(cast, issued):
     assert user.phone == "13800138000"  # read (and decrypted) on first use
 
 
+def test_the_api_user_comes_with_their_member_record(cast, django_assert_num_queries):
+    """One statement: user.member answers without a query, the member's secrets stay unread until asked for; a user
+    who is not a member has none (and asking costs no query either)."""
+    cast.member_a.phone = "13900139000"
+    cast.member_a.save()
+    token = services.api_token_issue(user=cast.member_a_user, name="phone").plaintext
+    services.api_token_authenticate(token)  # the first use writes last_used_at
+    with django_assert_num_queries(1):
+        user = services.api_token_authenticate(token)
+        member = user.member
+        assert (member.pk, member.org_path, member.status) == (
+            cast.member_a.pk,
+            cast.member_a.org_path,
+            cast.member_a.status,
+        )
+    assert {"phone", "id_number", "address"} <= member.get_deferred_fields()
+    assert member.phone == "13900139000"
+    outsider = services.api_token_issue(user=cast.committee, name="hr").plaintext
+    services.api_token_authenticate(outsider)
+    with django_assert_num_queries(1):
+        assert getattr(services.api_token_authenticate(outsider), "member", None) is None
+
+
 @pytest.mark.parametrize("token", ["djt_not-a-real-token", "nonsense", ""])
 def test_an_unknown_token_gets_401(client, cast, token):
     response = client.get("/api/v1/members", headers=_bearer(token))
