@@ -235,6 +235,25 @@ def test_a_submission_is_a_handful_of_statements(client, cast, bank, django_asse
     assert AttemptQuestion.objects.filter(attempt_id=a2, score__isnull=True).count() == 0
 
 
+def test_an_autosave_is_one_read_and_one_write(client, cast, bank, django_assert_num_queries):
+    """The most frequent call of an exam: the token, the locked attempt with its questions, the UPDATE."""
+    exam = _exam_of(cast, bank, 20)
+    headers = bearer(cast.member_a_user)
+    paper = start(client, exam, headers).json()
+    first = paper["questions"][0]
+    assert put(client, paper["id"], {"answers": {}}, headers).status_code == 200  # the versions are cached now
+    with django_assert_num_queries(1 + 2 + 1 + 1):  # token; savepoint and release; the read; the write
+        saved = put(client, paper["id"], {"answers": {str(first["id"]): _any_answer(first)}}, headers)
+    assert saved.status_code == 200 and saved.json()["saved"] == 1
+    assert Attempt.objects.get(pk=paper["id"]).answers == {str(first["id"]): _any_answer(first)}
+
+
+def _any_answer(question):
+    return {"single": (question["options"] or [{"id": "x"}])[0]["id"], "judge": True}.get(
+        question["type"], [question["options"][0]["id"]] if question["options"] else "答案"
+    )
+
+
 def test_openapi_lists_the_fixed_paths(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"post"} <= set(paths["/api/v1/exams/{exam_id}/attempts"]) and "put" in paths[
