@@ -151,7 +151,7 @@ def attempt_start(
     rng = rng or random.Random(random.SystemRandom().getrandbits(64))  # seeded from the OS, then the fast generator
     paper = exam.paper
     slots = draw(paper, rng)
-    shown_versions = versions([s.version_id for s in slots])
+    shown_versions = versions([s.version_id for s in slots], remember=False)  # not in use yet: see versions()
     positions = list(range(len(slots)))
     if paper.shuffle_questions:
         rng.shuffle(positions)
@@ -347,23 +347,29 @@ class Version(NamedTuple):
 
 
 # Question versions by id. A version that an attempt holds never changes (bank.question_edit writes a new one once
-# a version is in use), so what is read here cannot go stale: a company-wide exam's starts and submissions then
-# read only their own rows. Bounded: cleared when it grows past VERSIONS_MAX versions.
+# a version is in use), so what is read here cannot go stale: a company-wide exam's autosaves and submissions
+# then read only their own rows. Only versions already in use are remembered: starting an attempt reads the
+# versions it is about to use without remembering them, since until it commits an organiser may still edit one
+# in place. Bounded: cleared when it grows past VERSIONS_MAX versions.
 _VERSIONS: dict[int, Version] = {}
 VERSIONS_MAX = 20_000
 
 
-def versions(version_ids: list[int]) -> dict[int, Version]:
-    """The versions asked for, from the process's cache or one query for those not in it."""
-    missing = [v for v in version_ids if v not in _VERSIONS]
+def versions(version_ids: list[int], *, remember: bool = True) -> dict[int, Version]:
+    """The versions asked for, from the process's cache or one query for those not in it (remembered when
+    ``remember``: only for versions that an attempt already holds)."""
+    found = {v: _VERSIONS[v] for v in version_ids if v in _VERSIONS}
+    missing = [v for v in version_ids if v not in found]
     if missing:
-        if len(_VERSIONS) + len(missing) > VERSIONS_MAX:
+        if remember and len(_VERSIONS) + len(missing) > VERSIONS_MAX:
             _VERSIONS.clear()
         for vid, qtype, answer, options, stem in QuestionVersion.objects.filter(pk__in=missing).values_list(
             "id", "type", "answer", "options", "stem"
         ):
-            _VERSIONS[vid] = Version(qtype, answer, options, stem)
-    return {v: _VERSIONS[v] for v in version_ids}
+            found[vid] = Version(qtype, answer, options, stem)
+            if remember:
+                _VERSIONS[vid] = found[vid]
+    return {v: found[v] for v in version_ids}
 
 
 def _grade(locked: Locked) -> sql.Statement | None:

@@ -74,6 +74,16 @@ def test_starts_reuse_what_the_paper_draws_from_until_the_bank_changes(cast, exa
     assert drawn == {judges[3].pk, added.pk}  # only the two in use now, the new one among them
 
 
+def test_only_versions_an_attempt_holds_are_cached(cast, exam):
+    """Until a start commits, an organiser may still edit a version nobody holds in place: the start reads its
+    versions without keeping them; autosave and grading, which only see versions held, keep them."""
+    attempt, _shown, _ = attempts.attempt_start(exam=exam, user=cast.member_a_user)
+    assert attempts._VERSIONS == {}
+    attempts.attempt_save_answers(attempt_id=attempt.pk, user=cast.member_a_user, answers={})
+    held = set(attempt.questions.values_list("version_id", flat=True))
+    assert set(attempts._VERSIONS) == held
+
+
 def test_paper_is_reviewed_exactly_as_it_was_after_the_question_changes(cast, exam, bank):
     from dangjian.exams.bank import question_edit
     from tests.exams.conftest import content
