@@ -19,6 +19,7 @@ from django.db import connection, models, transaction
 from django.db.models import DEFERRED, Field
 
 Statement = tuple[str, list[Any]]
+BOUND_PARAMS_MAX = 65_535  # parameters of one statement in PostgreSQL's wire protocol
 M = TypeVar("M", bound=models.Model)
 
 
@@ -57,8 +58,10 @@ def insert_statements(
     head, fields = _columns(model, names)
     pairs = list(zip(names, fields, strict=True))
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    limit = connection.features.max_query_params
-    per_batch = max(1, (limit // len(fields)) if limit else 1000)
+    # PostgreSQL has no limit of its own in Django's features, but parameters bound on the server (hot_cursor)
+    # are numbered in 16 bits by the protocol.
+    limit = connection.features.max_query_params or BOUND_PARAMS_MAX
+    per_batch = max(1, min(1000, limit // len(fields)))
     tail = f" RETURNING {_pk_column(model)}" if returning_pk else ""
     out = []
     for start in range(0, len(rows), per_batch):

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
@@ -334,29 +334,37 @@ def _match_exact(pools: list[list[tuple[int, int]]], counts: list[int]) -> list[
     return picked
 
 
-# What each paper draws from, by (paper id, paper's last change, its bank's revision): a company-wide exam's burst
-# of starts then reads neither the rules nor the pools (for a bank of thousands of questions, thousands of rows a
-# start). Any change to the paper (updated_at) or to a question of the bank (QuestionBank.revision) makes a new key.
-_DRAWS: dict[tuple[int, Any, int], list[Slot] | tuple[list[tuple[int, Decimal]], list[list[tuple[int, int]]]]] = {}
+class RandomDraw(NamedTuple):
+    """What a random paper draws from: its rules as (count, points), in order, and each rule's pool."""
+
+    rules: list[tuple[int, Decimal]]
+    pools: list[list[tuple[int, int]]]
+
+
+# What each paper draws from (a fixed paper's slots, or a RandomDraw), by (paper id, paper's last change, its bank's
+# revision): a company-wide exam's burst of starts then reads neither the rules nor the pools (for a bank of
+# thousands of questions, thousands of rows a start). Any change to the paper (updated_at) or to a question of the
+# bank (QuestionBank.revision) makes a new key.
+_DRAWS: dict[tuple[int, Any, int], list[Slot] | RandomDraw] = {}
 DRAWS_MAX = 256
 
 
-def _draw_inputs(paper: Paper) -> list[Slot] | tuple[list[tuple[int, Decimal]], list[list[tuple[int, int]]]]:
-    """A fixed paper's slots, or a random paper's rules as (count, points) with their pools, from the cache."""
+def _draw_inputs(paper: Paper) -> list[Slot] | RandomDraw:
     key = (paper.pk, paper.updated_at, paper.bank.revision)
     found = _DRAWS.get(key)
     if found is not None:
         return found
+    made: list[Slot] | RandomDraw
     if paper.kind == Paper.Kind.FIXED:
         rows = (
             PaperItem.objects.filter(paper=paper, question__is_active=True, question__current_version__isnull=False)
             .order_by("position")
             .values_list("question_id", "question__current_version_id", "points")
         )
-        made: Any = [Slot(i, q, v, p) for i, (q, v, p) in enumerate(rows)]
+        made = [Slot(i, q, v, p) for i, (q, v, p) in enumerate(rows)]
     else:
         rules = list(paper.rules.select_related("category", "knowledge_point").order_by("position"))
-        made = ([(r.count, r.points) for r in rules], rule_pools(paper.bank_id, rules))
+        made = RandomDraw([(r.count, r.points) for r in rules], rule_pools(paper.bank_id, rules))
     if len(_DRAWS) >= DRAWS_MAX:
         _DRAWS.clear()
     _DRAWS[key] = made
@@ -366,17 +374,16 @@ def _draw_inputs(paper: Paper) -> list[Slot] | tuple[list[tuple[int, Decimal]], 
 def draw(paper: Paper, rng: random.Random) -> list[Slot]:
     """The questions of one attempt in the paper's order (slot), with their current versions and points."""
     inputs = _draw_inputs(paper)
-    if isinstance(inputs, list):
+    if not isinstance(inputs, RandomDraw):
         return list(inputs)
-    rules, pools = inputs
-    picked = _match(pools, [count for count, _points in rules], rng)
+    picked = _match(inputs.pools, [count for count, _points in inputs.rules], rng)
     if picked is None:
         raise DomainError(
             _("The question bank can no longer fill this paper: questions were taken out of use. Tell the organiser."),
             status=409,
         )
     out: list[Slot] = []
-    for (_count, points), chosen in zip(rules, picked, strict=True):
+    for (_count, points), chosen in zip(inputs.rules, picked, strict=True):
         for q, v in sorted(chosen):
             out.append(Slot(len(out), q, v, points))
     return out

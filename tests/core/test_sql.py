@@ -179,3 +179,11 @@ def test_insert_new_writes_instances_with_their_defaults_and_gives_them_their_ke
     stored = {f.pk: f for f in Fact.objects.filter(pk__in=[f.pk for f in facts])}
     assert [stored[f.pk].kind for f in facts] == ["new0", "new1"]
     assert stored[facts[0].pk].quantity == Decimal(1)  # the field's default, from the constructor
+
+
+def test_an_insert_is_split_below_the_protocol_s_parameter_limit(cast, monkeypatch):
+    """PostgreSQL states no limit in Django's features; parameters bound on the server still have one."""
+    monkeypatch.setattr(type(connection.features), "max_query_params", None)
+    monkeypatch.setattr(sql, "BOUND_PARAMS_MAX", 80)
+    statements = sql.insert_statements(Fact, [_fact(cast.member_a)] * 25)  # 8 columns a row
+    assert [len(params) for _text, params in statements] == [80, 80, 40]
